@@ -30,7 +30,10 @@ class KafkaSettings(BaseModel):
     partitions: int = Field(default=4, ge=1)
     replication_factor: int = Field(default=1, ge=1)
     raw_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=60_000)
-    max_event_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    max_event_bytes: int = Field(default=1_000_000, ge=1024)
+    large_message_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1_000_000, description="max.message.bytes of clean/chunks"
+    )
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

@@ -2,7 +2,7 @@
 
 from schemas.audit import AuditRecord, EntityCount
 from schemas.change import Acl, ChangeEvent, Op
-from schemas.chunk import Chunk, chunk_id_for
+from schemas.chunk import Chunk, EmbeddedDocument, chunk_id_for
 from schemas.deadletter import DeadLetter, Stage
 from schemas.document import CleanDocument, Sensitivity
 from schemas.dsr import SubjectRequest
@@ -15,6 +15,7 @@ __all__ = [
     "Chunk",
     "CleanDocument",
     "DeadLetter",
+    "EmbeddedDocument",
     "EntityCount",
     "Op",
     "Sensitivity",

@@ -1,15 +1,15 @@
-"""Chunk: a window of a clean document with its embedding, on ``ragstream.chunks``."""
+"""Chunks with embeddings, on ``ragstream.chunks`` as one message per document version."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+import base64
+from typing import Annotated, Literal
 
-from pydantic import Field
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from schemas.base import WireModel
-from schemas.change import Acl
-from schemas.document import Sensitivity
+from schemas.document import CleanDocument
 from schemas.keys import stable_hash
 
 
@@ -18,24 +18,47 @@ def chunk_id_for(doc_key: str, index: int, version: int) -> str:
     return stable_hash(doc_key, str(index), str(version))
 
 
-class Chunk(WireModel):
-    schema_version: Literal[1] = 1
+def _decode_vector(value: object) -> tuple[float, ...]:
+    if isinstance(value, str):
+        arr = np.frombuffer(base64.b64decode(value), dtype="<f4")
+        return tuple(float(x) for x in arr)
+    if isinstance(value, list | tuple):
+        return tuple(float(x) for x in value)
+    raise ValueError("an embedding is a base64 float32 string or a list of floats")
+
+
+def _encode_vector(value: tuple[float, ...]) -> str:
+    return base64.b64encode(np.asarray(value, dtype="<f4").tobytes()).decode("ascii")
+
+
+Vector = Annotated[
+    tuple[float, ...],
+    BeforeValidator(_decode_vector),
+    PlainSerializer(_encode_vector, return_type=str, when_used="json"),
+]
+"""A float vector; on the wire, little-endian float32 in base64 (4x smaller than JSON)."""
+
+
+class Chunk(BaseModel):
+    """A window of the clean text of one document version, with its embedding."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
     chunk_id: str
-    doc_key: str
-    source_id: str
-    document_id: str
-    version: int = Field(ge=0)
     index: int = Field(ge=0)
-    count: int = Field(ge=1, description="number of chunks of this document version")
     text: str
     start: int = Field(ge=0, description="character offset into the clean text")
     end: int = Field(ge=0)
-    embedding: tuple[float, ...]
+    embedding: Vector
+
+
+class EmbeddedDocument(WireModel):
+    """A clean document version and all of its chunks: the unit the sink writes."""
+
+    schema_version: Literal[1] = 1
+    document: CleanDocument
     model_id: str
-    title: str | None = None
-    uri: str | None = None
-    acl: Acl = Acl()
-    classification: Sensitivity = Sensitivity.INTERNAL
-    subject_ids: tuple[str, ...] = ()
-    occurred_at: datetime
-    expires_at: datetime | None = None
+    chunks: tuple[Chunk, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.document.key

@@ -1,0 +1,256 @@
+"""The ``ragstream`` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ragstream.logs import configure_logging
+from ragstream.settings import Settings, get_settings
+
+app = typer.Typer(
+    help=(
+        "ragstream keeps OpenSearch retrieval indices in sync with your systems through Kafka.\n\n"
+        "Connectors publish change events to Kafka; workers apply compliance, chunk, embed and "
+        "write to OpenSearch; `query` searches the result. Settings come from RAGSTREAM_* "
+        "environment variables (nested with __, e.g. RAGSTREAM_KAFKA__BOOTSTRAP_SERVERS) and an "
+        "optional YAML file named by RAGSTREAM_SETTINGS_FILE (default ./ragstream.yaml)."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+stack_app = typer.Typer(
+    help=(
+        "Run the local stack without Docker: Kafka and OpenSearch; optionally PostgreSQL "
+        "and Kafka Connect with Debezium."
+    ),
+    no_args_is_help=True,
+)
+connect_app = typer.Typer(
+    help="Run a source connector that publishes change events to Kafka.", no_args_is_help=True
+)
+index_app = typer.Typer(help="Inspect and manage the OpenSearch indices.", no_args_is_help=True)
+app.add_typer(stack_app, name="stack")
+app.add_typer(connect_app, name="connect")
+app.add_typer(index_app, name="index")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _settings() -> Settings:
+    s = get_settings()
+    configure_logging(s.log.level, s.log.json_logs)
+    return s
+
+
+def _stack(action: str, services: list[str]) -> None:
+    script = REPO_ROOT / "compose" / "stack.sh"
+    if not script.is_file():
+        typer.echo(f"error: {script} not found (run from a source checkout)", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(subprocess.call(["bash", str(script), action, *services]))
+
+
+@stack_app.command("up")
+def stack_up(
+    services: Annotated[
+        list[str] | None,
+        typer.Argument(help="kafka, opensearch, postgres, connect (default: kafka opensearch)"),
+    ] = None,
+) -> None:
+    """Install what is missing and start the services; a second `up` is a no-op."""
+    _stack("up", services or [])
+
+
+@stack_app.command("down")
+def stack_down(
+    services: Annotated[
+        list[str] | None, typer.Argument(help="services to stop (default: all started)")
+    ] = None,
+) -> None:
+    """Stop the services this stack started (and only those)."""
+    _stack("down", services or [])
+
+
+@stack_app.command("status")
+def stack_status() -> None:
+    """Say which service runs where, and whether it answers."""
+    _stack("status", [])
+
+
+@app.command()
+def topics() -> None:
+    """Create the ragstream topics on the broker if they are missing."""
+    from connectors.topics import ensure_topics
+
+    s = _settings()
+    result = ensure_topics(s.kafka)
+    typer.echo(f"created: {', '.join(result.created) or '-'}")
+    typer.echo(f"existing: {', '.join(result.existing) or '-'}")
+
+
+@app.command()
+def worker() -> None:
+    """Run a Faust worker with the compliance, chunk_embed and sink agents until stopped.
+
+    Start several to share the partitions (give each its own RAGSTREAM_WORKER__WEB_PORT).
+    Health at http://127.0.0.1:<web_port>/health/, Prometheus metrics at /metrics/.
+    """
+    from ragstream.worker import run_worker
+
+    sys.argv = [sys.argv[0]]  # faust reads argv; our options were already parsed
+    run_worker(_settings())
+
+
+@connect_app.command("filesystem")
+def connect_filesystem(
+    path: Annotated[
+        Path,
+        typer.Argument(help="folder to watch", exists=True, file_okay=False, resolve_path=True),
+    ],
+    once: Annotated[
+        bool, typer.Option("--once", help="publish the initial scan, then exit")
+    ] = False,
+) -> None:
+    """Publish the text and Markdown files under PATH as change events, then follow changes.
+
+    An initial scan publishes what changed since the last run (checkpoint under
+    RAGSTREAM_CONNECTORS__STATE_DIR); then creates, edits, renames and deletes are published
+    as they happen. Unreadable or oversized files go to the raw dead-letter topic.
+    """
+    from connectors.filesystem import FileSystemSource
+
+    from connectors.publisher import KafkaPublisher
+    from connectors.topics import ensure_topics
+
+    s = _settings()
+    ensure_topics(s.kafka)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    publisher = KafkaPublisher(s.kafka)
+    try:
+        summary = FileSystemSource(path, s, publisher).run(stop, once=once)
+    finally:
+        publisher.close()
+    typer.echo(json.dumps(summary.as_dict()) if hasattr(summary, "as_dict") else str(summary))
+
+
+@app.command()
+def query(
+    text: Annotated[str, typer.Argument(help="what to search for")],
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="number of hits")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON list of hits")] = False,
+    user: Annotated[list[str] | None, typer.Option("--user", help="caller's user id (ACL)")] = None,
+    group: Annotated[
+        list[str] | None, typer.Option("--group", help="caller's groups (ACL)")
+    ] = None,
+) -> None:
+    """Hybrid search (BM25 + k-NN, reciprocal rank fusion) over rag-chunks, ACL-filtered."""
+    from dataclasses import asdict
+
+    from streams.embedding import OnnxMiniLmEmbedder
+    from streams.query import HybridSearcher
+    from streams.sinks.indices import make_client
+
+    s = _settings()
+    embedder = OnnxMiniLmEmbedder(s.embedding)
+    embedder.warm_up()
+    vector = [float(x) for x in embedder.embed([text])[0]]
+    hits = HybridSearcher(s.opensearch, make_client(s.opensearch)).search(
+        text, vector, k=k, users=user or [], groups=group or []
+    )
+    if as_json:
+        typer.echo(json.dumps([asdict(h) for h in hits], indent=2))
+        return
+    if not hits:
+        typer.echo("no hits")
+    for rank, h in enumerate(hits, start=1):
+        snippet = " ".join(h.text.split())[:160]
+        typer.echo(f"{rank:>2}. {h.score:.4f}  {h.uri or h.doc_key}")
+        typer.echo(f"      {snippet}")
+
+
+@index_app.command("stats")
+def index_stats(
+    wait_docs: Annotated[
+        int, typer.Option(help="wait until this many live documents are indexed")
+    ] = 0,
+    timeout: Annotated[float, typer.Option(help="seconds to wait with --wait-docs")] = 300.0,
+) -> None:
+    """Count live documents and chunks; with --wait-docs, show progress until reached."""
+    from streams.sinks.indices import make_client
+    from streams.sinks.stats import index_counts
+
+    s = _settings()
+    client = make_client(s.opensearch)
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = index_counts(client, s.opensearch)
+        line = f"documents: {counts.documents}  chunks: {counts.chunks}"
+        if wait_docs <= 0:
+            typer.echo(line)
+            return
+        typer.echo(f"\r[{'#' * min(30, 30 * counts.documents // wait_docs):<30}] {line}", nl=False)
+        if counts.documents >= wait_docs:
+            typer.echo("")
+            return
+        if time.monotonic() > deadline:
+            typer.echo("")
+            typer.echo(
+                f"error: only {counts.documents}/{wait_docs} documents after "
+                f"{timeout:.0f}s; see the worker log",
+                err=True,
+            )
+            raise typer.Exit(1)
+        time.sleep(1.0)
+
+
+@index_app.command("reset")
+def index_reset(
+    yes: Annotated[bool, typer.Option("--yes", help="really delete")] = False,
+) -> None:
+    """Delete both indices (they are re-created by the next worker start)."""
+    from streams.sinks.indices import drop_indices, make_client
+
+    s = _settings()
+    if not yes:
+        typer.echo("refusing without --yes", err=True)
+        raise typer.Exit(2)
+    drop_indices(make_client(s.opensearch), s.opensearch)
+    typer.echo("indices deleted")
+
+
+@app.command()
+def dlq(
+    raw: Annotated[
+        bool, typer.Option("--raw", help="read the pre-compliance dead letters (restricted)")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="at most this many")] = 20,
+    timeout: Annotated[float, typer.Option(help="seconds to wait for more")] = 5.0,
+) -> None:
+    """Print dead letters (stage, error, reason, origin) as JSON Lines, without content."""
+    from ragstream.deadletters import read_dead_letters
+
+    s = _settings()
+    topic = s.kafka.dlq_raw_topic if raw else s.kafka.dlq_topic
+    for letter in read_dead_letters(s.kafka, topic, limit=limit, timeout=timeout):
+        typer.echo(letter.model_dump_json(exclude={"original_b64"}))
+
+
+def main() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    app()
+
+
+if __name__ == "__main__":
+    main()

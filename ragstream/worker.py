@@ -1,0 +1,63 @@
+"""Builds the heavy components of a worker and runs the Faust worker."""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+
+from ragstream.logs import get_logger
+from ragstream.metrics import WORKER_UP
+from ragstream.settings import Settings
+from streams.app import Components, build_app
+from streams.chunking import TokenChunker
+from streams.embedding import DIMENSION, OnnxMiniLmEmbedder
+from streams.sinks.indices import ensure_indices, make_client
+from streams.sinks.opensearch import OpenSearchSink
+from streams.stages import ChunkEmbedStage, ComplianceStage, PassthroughCompliance
+
+log = get_logger(__name__)
+
+
+def make_compliance(settings: Settings) -> ComplianceStage:
+    """The compliance stage configured by settings (passthrough only when disabled)."""
+    if not settings.compliance.enabled:
+        log.warning("compliance_disabled", policy="passthrough")
+        return PassthroughCompliance()
+    from streams.compliance.stage import PolicyComplianceStage
+
+    return PolicyComplianceStage(settings.compliance)
+
+
+def make_components(settings: Settings) -> Components:
+    def chunk_embed() -> ChunkEmbedStage:
+        return ChunkEmbedStage(
+            TokenChunker(settings.chunking), OnnxMiniLmEmbedder(settings.embedding)
+        )
+
+    def sink() -> OpenSearchSink:
+        client = make_client(settings.opensearch)
+        ensure_indices(client, settings.opensearch, dimension=DIMENSION)
+        return OpenSearchSink(settings.opensearch, client)
+
+    return Components(lambda: make_compliance(settings), chunk_embed, sink)
+
+
+def run_worker(settings: Settings) -> None:
+    """Run one Faust worker until SIGINT/SIGTERM; more workers share the partitions."""
+    from connectors.topics import ensure_topics
+
+    ensure_topics(settings.kafka)
+    client = make_client(settings.opensearch)
+    ensure_indices(client, settings.opensearch, dimension=DIMENSION)
+    app = build_app(settings, make_components(settings))
+    WORKER_UP.set(1)
+    worker = faust.Worker(
+        app,
+        loglevel=logging.getLevelName(logging.getLogger().level),
+        redirect_stdouts=False,
+    )
+    try:
+        worker.execute_from_commandline()
+    finally:
+        WORKER_UP.set(0)

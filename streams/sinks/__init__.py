@@ -1,0 +1,1 @@
+"""Sinks that write embedded documents to a search store."""

@@ -1,0 +1,126 @@
+"""OpenSearch index definitions behind aliases, created idempotently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opensearchpy import OpenSearch
+
+from ragstream.settings import OpenSearchSettings
+
+INDEX_GENERATION = "v1"
+
+
+def _common_fields() -> dict[str, Any]:
+    return {
+        "doc_key": {"type": "keyword"},
+        "source_id": {"type": "keyword"},
+        "document_id": {"type": "keyword"},
+        "version": {"type": "long"},
+        "title": {"type": "text"},
+        "uri": {"type": "keyword"},
+        "content_type": {"type": "keyword"},
+        "acl_users": {"type": "keyword"},
+        "acl_groups": {"type": "keyword"},
+        "classification": {"type": "keyword"},
+        "tags": {"type": "keyword"},
+        "subject_ids": {"type": "keyword"},
+        "policy_id": {"type": "keyword"},
+        "occurred_at": {"type": "date"},
+        "indexed_at": {"type": "date"},
+        "expires_at": {"type": "date"},
+    }
+
+
+def chunks_body(settings: OpenSearchSettings, dimension: int) -> dict[str, Any]:
+    """rag-chunks: k-NN (Lucene HNSW, cosine) and BM25 text in one index."""
+    return {
+        "settings": {
+            "index": {
+                "knn": True,
+                "number_of_shards": settings.shards,
+                "number_of_replicas": settings.replicas,
+            }
+        },
+        "mappings": {
+            "dynamic": "strict",
+            "properties": {
+                **_common_fields(),
+                "chunk_id": {"type": "keyword"},
+                "chunk_index": {"type": "integer"},
+                "chunk_count": {"type": "integer"},
+                "start": {"type": "integer"},
+                "end": {"type": "integer"},
+                "text": {"type": "text"},
+                "model_id": {"type": "keyword"},
+                "embedding": {
+                    "type": "knn_vector",
+                    "dimension": dimension,
+                    "method": {
+                        "name": "hnsw",
+                        "engine": "lucene",
+                        "space_type": "cosinesimil",
+                        "parameters": {"m": 16, "ef_construction": 128},
+                    },
+                },
+            },
+        },
+    }
+
+
+def documents_body(settings: OpenSearchSettings) -> dict[str, Any]:
+    """rag-documents: the whole redacted document for keyword search, plus tombstones."""
+    return {
+        "settings": {
+            "index": {
+                "number_of_shards": settings.shards,
+                "number_of_replicas": settings.replicas,
+            }
+        },
+        "mappings": {
+            "dynamic": "strict",
+            "properties": {
+                **_common_fields(),
+                "text": {"type": "text"},
+                "deleted": {"type": "boolean"},
+                "chunk_count": {"type": "integer"},
+                "frameworks": {"type": "keyword"},
+            },
+        },
+    }
+
+
+def ensure_indices(client: OpenSearch, settings: OpenSearchSettings, dimension: int) -> None:
+    """Create the generation-``v1`` indices and point the aliases at them, if missing."""
+    for alias, body in (
+        (settings.chunks_alias, chunks_body(settings, dimension)),
+        (settings.documents_alias, documents_body(settings)),
+    ):
+        if client.indices.exists_alias(name=alias):
+            continue
+        index = f"{alias}-{INDEX_GENERATION}"
+        if not client.indices.exists(index=index):
+            client.indices.create(index=index, body=body)
+        client.indices.put_alias(index=index, name=alias)
+
+
+def drop_indices(client: OpenSearch, settings: OpenSearchSettings) -> None:
+    """Delete the indices behind both aliases (tests and `ragstream reset`)."""
+    for alias in (settings.chunks_alias, settings.documents_alias):
+        if client.indices.exists_alias(name=alias):
+            for index in client.indices.get_alias(name=alias):
+                client.indices.delete(index=index)
+        elif client.indices.exists(index=f"{alias}-{INDEX_GENERATION}"):
+            client.indices.delete(index=f"{alias}-{INDEX_GENERATION}")
+
+
+def make_client(settings: OpenSearchSettings) -> OpenSearch:
+    auth = None
+    if settings.username and settings.password:
+        auth = (settings.username, settings.password.get_secret_value())
+    return OpenSearch(
+        hosts=[settings.url],
+        http_auth=auth,
+        verify_certs=settings.verify_certs,
+        timeout=settings.request_timeout_s,
+    )
