@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make test`: lint, unit tests, then integration tests against a real local stack that this
+# script starts and, if it started it, stops again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+echo "== lint"
+$BIN/ruff check .
+$BIN/mypy
+
+started=0
+if ! bash compose/stack.sh status >/dev/null 2>&1; then
+  started=1
+fi
+cleanup() {
+  if [ "$started" = 1 ]; then
+    echo "== stopping the stack this run started"
+    bash compose/stack.sh down || true
+  fi
+}
+trap cleanup EXIT
+
+echo "== starting the stack"
+bash compose/stack.sh up
+
+echo "== tests"
+$BIN/pytest -q -p no:cacheprovider "$@"
