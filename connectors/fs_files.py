@@ -1,0 +1,146 @@
+"""Which files the file-system source reads, and how one file becomes text.
+
+Pure functions over one path; no knowledge of Kafka, checkpoints or watching.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+CONTENT_TYPES: dict[str, str] = {
+    ".txt": "text/plain",
+    ".text": "text/plain",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".rst": "text/x-rst",
+    ".csv": "text/csv",
+}
+_TEMP_SUFFIXES = frozenset({".swp", ".swo", ".swx", ".tmp", ".part", ".crdownload"})
+_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(?P<title>.+?)(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+class FileRejected(Exception):
+    """A supported file that cannot become a document (a poison record, not a crash).
+
+    ``fingerprint`` identifies the rejected state of the file so it is reported once;
+    ``original`` holds the bytes worth keeping in the dead letter (may be empty).
+    """
+
+    def __init__(self, message: str, *, fingerprint: str, original: bytes = b"") -> None:
+        super().__init__(message)
+        self.fingerprint = fingerprint
+        self.original = original
+
+
+class FileTooLarge(FileRejected):
+    """Larger than ``connectors.max_file_bytes``."""
+
+
+class FileUnreadable(FileRejected):
+    """The operating system refused to read it (permissions, I/O error)."""
+
+
+class FileUndecodable(FileRejected):
+    """Not valid UTF-8 text."""
+
+
+@dataclass(frozen=True)
+class FileText:
+    """The decoded content of one file and what the event needs about it."""
+
+    text: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    content_type: str
+    title: str
+
+
+def is_ignored(relative: PurePosixPath) -> bool:
+    """Hidden files and directories, and editor or download temp files."""
+    if any(part.startswith(".") for part in relative.parts):
+        return True
+    name = relative.name
+    return (
+        name.endswith("~")
+        or (name.startswith("#") and name.endswith("#"))
+        or relative.suffix.lower() in _TEMP_SUFFIXES
+    )
+
+
+def content_type_for(relative: PurePosixPath) -> str | None:
+    """The MIME type of a supported file, ``None`` for files the source does not read."""
+    return CONTENT_TYPES.get(relative.suffix.lower())
+
+
+def title_of(text: str, content_type: str, stem: str) -> str:
+    """The first Markdown ATX heading outside code fences, else the file stem."""
+    if content_type == "text/markdown":
+        fenced = False
+        for line in text.splitlines():
+            if _FENCE.match(line):
+                fenced = not fenced
+                continue
+            match = None if fenced else _ATX_HEADING.match(line)
+            if match:
+                return match.group("title").strip()
+    return stem
+
+
+def read_text(path: Path, content_type: str, max_bytes: int) -> FileText | None:
+    """Read and decode one regular file; ``None`` if it vanished or is not a regular file.
+
+    Raises a :class:`FileRejected` subclass for a file that exists but cannot be used.
+    """
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    stat_print = f"stat:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+    if info.st_size > max_bytes:
+        raise FileTooLarge(
+            f"file is {info.st_size} bytes, connectors.max_file_bytes is {max_bytes}",
+            fingerprint=stat_print,
+        )
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+            mtime_ns = os.fstat(handle.fileno()).st_mtime_ns
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise FileUnreadable(
+            f"cannot read file: {exc.strerror or type(exc).__name__}", fingerprint=stat_print
+        ) from exc
+    if len(raw) > max_bytes:
+        raise FileTooLarge(
+            f"file grew past connectors.max_file_bytes ({max_bytes})", fingerprint=stat_print
+        )
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileUndecodable(
+            f"not valid UTF-8 at byte {exc.start}: {exc.reason}", fingerprint=digest, original=raw
+        ) from exc
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise FileUndecodable(
+            "binary content: NUL character in text", fingerprint=digest, original=raw
+        )
+    return FileText(
+        text=text,
+        sha256=digest,
+        size=len(raw),
+        mtime_ns=mtime_ns,
+        content_type=content_type,
+        title=title_of(text, content_type, path.stem),
+    )

@@ -1,0 +1,242 @@
+"""KafkaPublisher: idempotent producer of ChangeEvents and connector dead letters."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, Protocol
+
+import structlog
+from confluent_kafka import KafkaError, Message, Producer
+
+from connectors.base import PublishError
+from connectors.metrics import DEAD_LETTERS, EVENTS_PUBLISHED, source_of
+from ragstream.settings import KafkaSettings
+from schemas import ChangeEvent, DeadLetter, Stage
+
+log = structlog.get_logger(__name__)
+
+# Room kept for the DeadLetter envelope (JSON fields, message, key) around the base64 original.
+_ENVELOPE_BYTES = 8 * 1024
+# Kafka record overhead (key, headers, batch header) on top of the value.
+_RECORD_OVERHEAD_BYTES = 64 * 1024
+_MAX_FAILURES_NAMED = 3
+
+
+class OversizedEvent(ValueError):
+    """An event whose JSON is larger than ``kafka.max_event_bytes``."""
+
+
+class ProducerLike(Protocol):
+    """The part of ``confluent_kafka.Producer`` the publisher uses (a seam for tests)."""
+
+    def produce(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        *,
+        on_delivery: Callable[[KafkaError | None, Message], None] | None = None,
+    ) -> None: ...
+
+    def poll(self, timeout: float = -1) -> int: ...
+
+    def flush(self, timeout: float = -1) -> int: ...
+
+    def purge(
+        self, in_queue: bool = True, in_flight: bool = True, blocking: bool = True
+    ) -> None: ...
+
+
+ProducerFactory = Callable[[dict[str, Any]], ProducerLike]
+
+
+def producer_config(settings: KafkaSettings, client_id: str) -> dict[str, Any]:
+    """librdkafka settings: idempotent, every in-sync replica acknowledges, big enough records."""
+    return {
+        "bootstrap.servers": settings.bootstrap_servers,
+        "client.id": client_id,
+        "enable.idempotence": True,
+        "acks": "all",
+        "compression.type": "zstd",
+        "linger.ms": 20,
+        "message.max.bytes": settings.max_event_bytes + _RECORD_OVERHEAD_BYTES,
+        "logger": logging.getLogger("ragstream.kafka"),
+    }
+
+
+def dead_letter_room(max_event_bytes: int) -> int:
+    """How many original bytes a dead letter may keep and still fit in ``max_event_bytes``."""
+    return max(0, (max_event_bytes - _ENVELOPE_BYTES) * 3 // 4)
+
+
+class KafkaPublisher:
+    """Publishes ChangeEvents (keyed by document key) and dead letters to Kafka.
+
+    ``publish`` and ``publish_dead_letters`` only enqueue; ``flush`` waits for every
+    delivery report and raises :class:`PublishError` naming the broker if any event was not
+    acknowledged. Events larger than ``max_event_bytes`` are not sent to the changes topic:
+    they become dead letters (reason ``oversized``) on the raw dead-letter topic.
+    The constructor does no I/O; the producer is created on first use.
+    """
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        *,
+        client_id: str = "ragstream-connector",
+        producer_factory: ProducerFactory = Producer,
+    ) -> None:
+        self._settings = settings
+        self._client_id = client_id
+        self._factory = producer_factory
+        self._producer: ProducerLike | None = None
+        self._failures: list[str] = []
+        self._failed = 0
+        self._last_broker_error: str | None = None
+
+    def publish(self, events: Sequence[ChangeEvent]) -> None:
+        limit = self._settings.max_event_bytes
+        for event in events:
+            value = event.to_bytes()
+            if len(value) > limit:
+                log.warning(
+                    "connector.event_oversized", key=event.key, size=len(value), limit=limit
+                )
+                error = OversizedEvent(
+                    f"oversized: event is {len(value)} bytes, kafka.max_event_bytes is {limit}"
+                )
+                letter = DeadLetter.wrap(
+                    Stage.CONNECTOR,
+                    error,
+                    value,
+                    topic=self._settings.changes_topic,
+                    key=event.key,
+                    max_original_bytes=dead_letter_room(limit),
+                )
+                self.publish_dead_letters([letter])
+                continue
+            self._produce(
+                self._settings.changes_topic,
+                event.key,
+                value,
+                partial(self._on_event_delivery, event.source_id, event.op.value),
+            )
+
+    def publish_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """Dead letters of connectors hold raw content: they go to the raw DLQ topic."""
+        for letter in letters:
+            value = self._fitting(letter).to_bytes()
+            self._produce(
+                self._settings.dlq_raw_topic,
+                letter.key,
+                value,
+                partial(self._on_dead_letter_delivery, source_of(letter.key), letter.error_class),
+            )
+
+    def flush(self, timeout: float) -> None:
+        if self._producer is None:
+            return
+        remaining = self._producer.flush(timeout)
+        broker = self._settings.bootstrap_servers
+        if remaining:
+            # Drop what never left the queue so a retry starts clean (at-least-once: the
+            # caller publishes the batch again).
+            self._producer.purge(in_queue=True, in_flight=False, blocking=True)
+            self._producer.poll(0)
+            self._reset_failures()
+            raise PublishError(
+                f"{remaining} event(s) not acknowledged by Kafka at {broker} within "
+                f"{timeout:g}s (broker unreachable or slow?); last broker error: "
+                f"{self._last_broker_error or 'none'}"
+            )
+        if self._failed:
+            failed, reasons = self._failed, "; ".join(self._failures)
+            self._reset_failures()
+            raise PublishError(f"{failed} event(s) failed delivery to Kafka at {broker}: {reasons}")
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Wait up to ``timeout`` for outstanding deliveries; report, do not raise, the rest
+        (their checkpoints were never committed, so they are published again on restart)."""
+        if self._producer is None:
+            return
+        remaining = self._producer.flush(timeout)
+        if remaining:
+            log.warning(
+                "connector.publisher_closed_unacknowledged",
+                remaining=remaining,
+                broker=self._settings.bootstrap_servers,
+            )
+        self._producer = None
+
+    def _produce(
+        self,
+        topic: str,
+        key: str | None,
+        value: bytes,
+        on_delivery: Callable[[KafkaError | None, Message], None],
+    ) -> None:
+        producer = self._ensure_producer()
+        raw_key = key.encode("utf-8") if key is not None else None
+        while True:
+            try:
+                producer.produce(topic, value, raw_key, on_delivery=on_delivery)
+                return
+            except BufferError:
+                # Local queue full: serve delivery reports until there is room (backpressure).
+                producer.poll(0.5)
+
+    def _ensure_producer(self) -> ProducerLike:
+        if self._producer is None:
+            config = producer_config(self._settings, self._client_id)
+            config["error_cb"] = self._on_broker_error
+            self._producer = self._factory(config)
+        return self._producer
+
+    def _fitting(self, letter: DeadLetter) -> DeadLetter:
+        """The dead letter, with its original cut further if it would exceed the limit."""
+        if len(letter.to_bytes()) <= self._settings.max_event_bytes:
+            return letter
+        kept = letter.original()[: dead_letter_room(self._settings.max_event_bytes)]
+        return letter.model_copy(update={"original_b64": base64.b64encode(kept).decode("ascii")})
+
+    def _on_event_delivery(
+        self, source: str, op: str, err: KafkaError | None, _msg: Message
+    ) -> None:
+        if err is None:
+            EVENTS_PUBLISHED.labels(source=source, outcome=op).inc()
+            return
+        EVENTS_PUBLISHED.labels(source=source, outcome="failed").inc()
+        self._record_failure(self._settings.changes_topic, err)
+
+    def _on_dead_letter_delivery(
+        self, source: str, reason: str, err: KafkaError | None, _msg: Message
+    ) -> None:
+        if err is None:
+            DEAD_LETTERS.labels(source=source, outcome=reason).inc()
+            return
+        self._record_failure(self._settings.dlq_raw_topic, err)
+
+    def _record_failure(self, topic: str, err: KafkaError) -> None:
+        self._failed += 1
+        if len(self._failures) < _MAX_FAILURES_NAMED:
+            self._failures.append(f"{topic}: {err.str()}")
+
+    def _reset_failures(self) -> None:
+        self._failures = []
+        self._failed = 0
+
+    def _on_broker_error(self, err: KafkaError) -> None:
+        # Called on every reconnect attempt while the broker is down: log changes only.
+        repeated = err.str() == self._last_broker_error
+        self._last_broker_error = err.str()
+        if repeated and not err.fatal():
+            return
+        log.warning(
+            "connector.kafka_error",
+            broker=self._settings.bootstrap_servers,
+            error=err.str(),
+            fatal=err.fatal(),
+        )

@@ -1,0 +1,65 @@
+"""Test doubles for connectors: an in-memory publisher that needs no Kafka."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+from connectors.base import PublishError
+from schemas import ChangeEvent, DeadLetter
+
+
+class InMemoryPublisher:
+    """Test double of :class:`connectors.base.Publisher` that keeps what it was given.
+
+    ``events`` and ``dead_letters`` hold what a successful ``flush`` acknowledged, in order;
+    what was published since the last flush is pending. Set ``fail_flushes`` to make that
+    many upcoming flushes raise :class:`PublishError` and drop their pending records, as a
+    broker outage would. Thread-safe, so a test can watch a source running in a thread.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[ChangeEvent] = []
+        self.dead_letters: list[DeadLetter] = []
+        self.flushes = 0
+        self.fail_flushes = 0
+        self._pending_events: list[ChangeEvent] = []
+        self._pending_letters: list[DeadLetter] = []
+        self._changed = threading.Condition()
+
+    def publish(self, events: Sequence[ChangeEvent]) -> None:
+        with self._changed:
+            self._pending_events.extend(events)
+
+    def publish_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        with self._changed:
+            self._pending_letters.extend(letters)
+
+    def flush(self, timeout: float) -> None:
+        with self._changed:
+            self.flushes += 1
+            if self.fail_flushes > 0:
+                self.fail_flushes -= 1
+                self._pending_events.clear()
+                self._pending_letters.clear()
+                raise PublishError("in-memory publisher: flush failed on purpose")
+            self.events.extend(self._pending_events)
+            self.dead_letters.extend(self._pending_letters)
+            self._pending_events.clear()
+            self._pending_letters.clear()
+            self._changed.notify_all()
+
+    def wait_for(self, predicate: Callable[[InMemoryPublisher], bool], timeout: float) -> bool:
+        """Block until ``predicate(self)`` holds after a flush, or ``timeout`` seconds pass."""
+        with self._changed:
+            return self._changed.wait_for(lambda: predicate(self), timeout=timeout)
+
+    def latest(self) -> dict[str, ChangeEvent]:
+        """The last acknowledged event per document key."""
+        with self._changed:
+            return {event.key: event for event in self.events}
+
+    def clear(self) -> None:
+        with self._changed:
+            self.events.clear()
+            self.dead_letters.clear()
