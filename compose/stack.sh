@@ -1,0 +1,663 @@
+#!/usr/bin/env bash
+# Local ragstream service stack without Docker: Kafka (KRaft), OpenSearch + k-NN,
+# optionally PostgreSQL (logical WAL) and Kafka Connect + Debezium.
+#
+#   compose/stack.sh up     [service...]   start (default: kafka opensearch)
+#   compose/stack.sh down   [service...]   stop what this script started (default: all)
+#   compose/stack.sh status [service...]   service, pid, port, health
+#   compose/stack.sh check  [service...]   smoke tests (k-NN query, Kafka round trip, ...)
+#   compose/stack.sh logs   service        tail the service log
+#
+# Services: kafka opensearch postgres connect. postgres/connect start only when named,
+# or with RAGSTREAM_STACK_CDC=1. See compose/README.md.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$SCRIPT_DIR/.." && pwd)"
+STACK_DIR="${RAGSTREAM_STACK_DIR:-$REPO/.stack}"
+
+HOST=127.0.0.1
+KAFKA_PORT="${RAGSTREAM_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${RAGSTREAM_KAFKA_CONTROLLER_PORT:-9093}"
+OPENSEARCH_PORT="${RAGSTREAM_OPENSEARCH_PORT:-9200}"
+OPENSEARCH_TRANSPORT_PORT="${RAGSTREAM_OPENSEARCH_TRANSPORT_PORT:-9300}"
+POSTGRES_PORT="${RAGSTREAM_POSTGRES_PORT:-5432}"
+CONNECT_PORT="${RAGSTREAM_CONNECT_PORT:-8083}"
+
+KAFKA_VERSION="${RAGSTREAM_KAFKA_VERSION:-3.9.1}"
+OPENSEARCH_VERSION="${RAGSTREAM_OPENSEARCH_VERSION:-2.19.1}"
+KNN_VERSION="${OPENSEARCH_VERSION}.0"
+DEBEZIUM_VERSION="${RAGSTREAM_DEBEZIUM_VERSION:-3.2.3.Final}"
+# lang-painless runtime deps for OpenSearch 2.19.1 (from its published pom)
+ANTLR_VERSION=4.13.1
+ASM_VERSION=9.7
+
+KAFKA_HEAP="${RAGSTREAM_KAFKA_HEAP:-512m}"
+OPENSEARCH_HEAP="${RAGSTREAM_OPENSEARCH_HEAP:-768m}"
+CONNECT_HEAP="${RAGSTREAM_CONNECT_HEAP:-512m}"
+OPENSEARCH_NEURAL="${RAGSTREAM_OPENSEARCH_NEURAL:-1}"   # install neural-search (hybrid query)
+OS_USER="${RAGSTREAM_STACK_USER:-ragstream}"            # OpenSearch refuses to run as root
+PG_USER=postgres
+PG_PASSWORD="${RAGSTREAM_POSTGRES_PASSWORD:-postgres}"
+PG_DB="${RAGSTREAM_POSTGRES_DB:-ragstream}"
+START_TIMEOUT="${RAGSTREAM_STACK_TIMEOUT:-180}"
+
+DIST="$STACK_DIR/dist"     # downloaded artifacts (cached)
+LOGS="$STACK_DIR/logs"     # process output
+PIDS="$STACK_DIR/pids"     # pid files of processes started by this script
+
+ALL_SERVICES=(kafka opensearch postgres connect)
+DEFAULT_SERVICES=(kafka opensearch)
+if [[ "${RAGSTREAM_STACK_CDC:-0}" == 1 ]]; then DEFAULT_SERVICES+=(postgres connect); fi
+
+log()  { printf '[stack] %s\n' "$*"; }
+warn() { printf '[stack] WARNING: %s\n' "$*" >&2; }
+die()  { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- prerequisites
+APT_UPDATED=0
+apt_install() {  # apt_install pkg... (idempotent; only called when something is missing)
+  command -v apt-get >/dev/null || die "need packages ($*) but apt-get is unavailable; install them manually"
+  local sudo=""
+  if [[ $EUID -ne 0 ]]; then command -v sudo >/dev/null || die "need root to apt-get install $*"; sudo=sudo; fi
+  if [[ $APT_UPDATED == 0 ]]; then
+    log "apt-get update"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$LOGS/apt.log" 2>&1 \
+      || { tail -n 20 "$LOGS/apt.log" >&2; die "apt-get update failed (log: $LOGS/apt.log)"; }
+    APT_UPDATED=1
+  fi
+  log "apt-get install $*"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$LOGS/apt.log" 2>&1 \
+    || { tail -n 20 "$LOGS/apt.log" >&2; die "apt-get install $* failed (log: $LOGS/apt.log)"; }
+}
+
+java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1; }
+
+JAVA_HOME_17=""
+find_java() {  # OpenSearch 2.19 needs a JDK 11..21 (SecurityManager); use it for everything
+  [[ -n "$JAVA_HOME_17" ]] && return 0
+  local cand v
+  for cand in "${RAGSTREAM_JAVA_HOME:-}" /usr/lib/jvm/java-17-openjdk-* /usr/lib/jvm/temurin-17* \
+              /usr/lib/jvm/java-21-openjdk-* /usr/lib/jvm/temurin-21*; do
+    [[ -n "$cand" && -x "$cand/bin/java" ]] || continue
+    v="$(java_major "$cand")"
+    if [[ "$v" =~ ^(11|17|21)$ ]]; then JAVA_HOME_17="$cand"; return 0; fi
+  done
+  apt_install openjdk-17-jdk-headless
+  for cand in /usr/lib/jvm/java-17-openjdk-*; do [[ -x "$cand/bin/java" ]] && { JAVA_HOME_17="$cand"; return 0; }; done
+  die "no Java 17 found (set RAGSTREAM_JAVA_HOME)"
+}
+
+ensure_tools() {
+  local missing=()
+  command -v curl  >/dev/null || missing+=(curl)
+  command -v unzip >/dev/null || missing+=(unzip)
+  command -v python3 >/dev/null || missing+=(python3)
+  command -v setpriv >/dev/null || missing+=(util-linux)
+  ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+}
+
+ensure_maven() {
+  find_java
+  command -v mvn >/dev/null || apt_install maven
+}
+
+# ------------------------------------------------------------------ artifacts
+# fetch NAME TRANSITIVE(true|false) COORD...   COORD = group:artifact:version[:type]
+# Copies the artifacts into $DIST/NAME via a generated pom; cached by a stamp of the inputs.
+fetch() {
+  local name="$1" transitive="$2"; shift 2
+  local out="$DIST/$name" stamp="$*|$transitive"
+  if [[ -f "$out/.complete" && "$(cat "$out/.complete")" == "$stamp" ]]; then return 0; fi
+  ensure_maven
+  log "downloading $name artifacts with Maven: $*"
+  rm -rf "$out" "$DIST/.pom-$name"; mkdir -p "$DIST/.pom-$name"
+  local deps="" c g a v t
+  for c in "$@"; do
+    IFS=: read -r g a v t <<<"$c"
+    deps+="<dependency><groupId>$g</groupId><artifactId>$a</artifactId><version>$v</version><type>${t:-jar}</type></dependency>"
+  done
+  cat >"$DIST/.pom-$name/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>ragstream.stack</groupId><artifactId>fetch-$name</artifactId><version>1</version><packaging>pom</packaging>
+<dependencies>$deps</dependencies></project>
+EOF
+  local excl=""
+  [[ "$transitive" == true ]] || excl="-DexcludeTransitive=true"
+  if ! JAVA_HOME="$JAVA_HOME_17" mvn -B -q -f "$DIST/.pom-$name/pom.xml" \
+        org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$out" $excl >"$LOGS/maven-$name.log" 2>&1; then
+    tail -n 30 "$LOGS/maven-$name.log" >&2
+    die "Maven download for $name failed (log: $LOGS/maven-$name.log)"
+  fi
+  printf '%s' "$stamp" >"$out/.complete"
+}
+
+# ------------------------------------------------------------------ processes
+pidfile() { echo "$PIDS/$1.pid"; }
+
+# pid of a running process we started for service $1 (validated against its cmdline), else empty
+running_pid() {
+  local pf pid
+  pf="$(pidfile "$1")"
+  [[ -s "$pf" ]] || return 0
+  pid="$(<"$pf")"
+  if [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$STACK_DIR/$1"; then
+    echo "$pid"
+  else
+    rm -f "$pf"   # stale
+  fi
+}
+
+port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+# launch SERVICE LOGFILE [setpriv-user|-] CMD... : start detached, record pid
+launch() {
+  local svc="$1" logf="$2" user="$3"; shift 3
+  : >"$logf"
+  if [[ "$user" != - ]]; then
+    setsid setpriv --reuid="$user" --regid="$user" --init-groups -- "$@" >>"$logf" 2>&1 </dev/null &
+  else
+    setsid "$@" >>"$logf" 2>&1 </dev/null &
+  fi
+  echo $! >"$(pidfile "$svc")"
+}
+
+# wait_healthy SERVICE LOGFILE HEALTH_FN [TIMEOUT]
+wait_healthy() {
+  local svc="$1" logf="$2" fn="$3" timeout="${4:-$START_TIMEOUT}" start=$SECONDS pid
+  pid="$(<"$(pidfile "$svc")")"
+  while ! "$fn" >/dev/null 2>&1; do
+    if [[ ! -d "/proc/$pid" ]]; then
+      rm -f "$(pidfile "$svc")"
+      echo "----- last lines of $logf -----" >&2; tail -n 40 "$logf" >&2
+      die "$svc exited during startup (log: $logf)"
+    fi
+    if (( SECONDS - start >= timeout )); then
+      echo "----- last lines of $logf -----" >&2; tail -n 40 "$logf" >&2
+      stop_service "$svc" >/dev/null 2>&1 || true
+      die "$svc did not become healthy within ${timeout}s, stopped it (log: $logf)"
+    fi
+    sleep 1
+  done
+  log "$svc is up (pid $pid, $(( SECONDS - start ))s)"
+}
+
+stop_pid() {  # stop_pid SERVICE PID TIMEOUT
+  local svc="$1" pid="$2" timeout="$3" i
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < timeout * 5; i++)); do
+    [[ -d "/proc/$pid" ]] || return 0
+    # reap zombie children of this shell, if any
+    sleep 0.2
+  done
+  warn "$svc (pid $pid) did not exit within ${timeout}s; sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do [[ -d "/proc/$pid" ]] || return 0; sleep 0.2; done
+}
+
+# ------------------------------------------------------------------ kafka
+KAFKA_HOME="$STACK_DIR/kafka"
+kafka_healthy() {
+  if command -v python3 >/dev/null; then python3 "$SCRIPT_DIR/kafka_probe.py" "$HOST" "$KAFKA_PORT" 2
+  else port_open "$KAFKA_PORT"; fi
+}
+kafka_classpath() { echo "$DIST/kafka/*"; }
+
+kafka_prepare() {
+  find_java
+  fetch kafka true "org.apache.kafka:kafka_2.13:$KAFKA_VERSION" "org.apache.kafka:kafka-tools:$KAFKA_VERSION" \
+    "org.apache.kafka:connect-runtime:$KAFKA_VERSION" "org.slf4j:slf4j-reload4j:1.7.36"
+  if ls "$DIST/kafka"/slf4j-api-2* >/dev/null 2>&1; then die "slf4j 2.x ended up on the Kafka classpath ($DIST/kafka)"; fi
+  mkdir -p "$KAFKA_HOME/config" "$KAFKA_HOME/data"
+  cat >"$KAFKA_HOME/config/log4j.properties" <<'EOF'
+log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.org.apache.kafka.clients=WARN
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.state.change.logger=WARN
+log4j.logger.org.reflections=ERROR
+log4j.logger.org.apache.kafka.connect.runtime.isolation=WARN
+EOF
+  # command line tools (check): warnings only, on stderr, so stdout carries just the records
+  cat >"$KAFKA_HOME/config/tools-log4j.properties" <<'EOF'
+log4j.rootLogger=WARN, stderr
+log4j.appender.stderr=org.apache.log4j.ConsoleAppender
+log4j.appender.stderr.Target=System.err
+log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
+log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
+EOF
+  cat >"$KAFKA_HOME/config/server.properties" <<EOF
+# generated by compose/stack.sh -- edits are overwritten on each 'up'
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$HOST:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$KAFKA_HOME/data
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+log.retention.hours=168
+EOF
+  if [[ ! -f "$KAFKA_HOME/data/meta.properties" ]]; then
+    [[ -s "$KAFKA_HOME/cluster.id" ]] || head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$KAFKA_HOME/cluster.id"
+    log "formatting Kafka KRaft storage (cluster id $(<"$KAFKA_HOME/cluster.id"))"
+    "$JAVA_HOME_17/bin/java" -Xmx256m -Dlog4j.configuration="file:$KAFKA_HOME/config/log4j.properties" \
+      -cp "$(kafka_classpath)" kafka.tools.StorageTool format -t "$(<"$KAFKA_HOME/cluster.id")" \
+      -c "$KAFKA_HOME/config/server.properties" -g >"$LOGS/kafka-format.log" 2>&1 \
+      || { tail -n 20 "$LOGS/kafka-format.log" >&2; die "kafka storage format failed (log: $LOGS/kafka-format.log)"; }
+  fi
+}
+
+kafka_launch() {
+  launch kafka "$LOGS/kafka.log" - "$JAVA_HOME_17/bin/java" -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC \
+    -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true -Dlog4j.configuration="file:$KAFKA_HOME/config/log4j.properties" \
+    -cp "$(kafka_classpath)" kafka.Kafka "$KAFKA_HOME/config/server.properties"
+}
+
+# ------------------------------------------------------------------ opensearch
+OS_HOME="$STACK_DIR/opensearch/home"
+OS_DATA="$STACK_DIR/opensearch/data"
+OS_LOGS="$LOGS/opensearch"
+os_url() { echo "http://$HOST:$OPENSEARCH_PORT"; }
+opensearch_healthy() {
+  curl -fsS --max-time 3 "$(os_url)/_cluster/health" 2>/dev/null | grep -Eq '"status":"(green|yellow)"'
+}
+
+ensure_os_user() {
+  id -u "$OS_USER" >/dev/null 2>&1 && return 0
+  [[ $EUID -eq 0 ]] || die "OpenSearch needs user '$OS_USER' (run once as root, or set RAGSTREAM_STACK_USER)"
+  log "creating system user $OS_USER"
+  useradd --system --user-group --no-create-home --home-dir "$STACK_DIR/opensearch" --shell /usr/sbin/nologin "$OS_USER"
+}
+
+opensearch_prepare() {
+  find_java
+  fetch opensearch false "org.opensearch.distribution.integ-test-zip:opensearch:$OPENSEARCH_VERSION:zip" \
+    "org.opensearch.plugin:opensearch-knn:$KNN_VERSION:zip" "org.opensearch.plugin:neural-search:$KNN_VERSION:zip"
+  fetch lang-painless false "org.opensearch.plugin:lang-painless:$OPENSEARCH_VERSION" \
+    "org.opensearch.plugin:opensearch-scripting-painless-spi:$OPENSEARCH_VERSION" \
+    "org.antlr:antlr4-runtime:$ANTLR_VERSION" "org.ow2.asm:asm:$ASM_VERSION" "org.ow2.asm:asm-util:$ASM_VERSION" \
+    "org.ow2.asm:asm-tree:$ASM_VERSION" "org.ow2.asm:asm-commons:$ASM_VERSION" "org.ow2.asm:asm-analysis:$ASM_VERSION"
+  ensure_os_user
+  local want="$OPENSEARCH_VERSION|knn|neural=$OPENSEARCH_NEURAL"
+  if [[ ! -f "$OS_HOME/.assembled" || "$(cat "$OS_HOME/.assembled")" != "$want" ]]; then
+    log "assembling OpenSearch $OPENSEARCH_VERSION (+lang-painless module, k-NN$([[ $OPENSEARCH_NEURAL == 1 ]] && echo ', neural-search'))"
+    rm -rf "$OS_HOME" "$STACK_DIR/opensearch/.unzip"
+    mkdir -p "$STACK_DIR/opensearch/.unzip"
+    unzip -q "$DIST/opensearch/opensearch-$OPENSEARCH_VERSION.zip" -d "$STACK_DIR/opensearch/.unzip"
+    mv "$STACK_DIR/opensearch/.unzip/opensearch-$OPENSEARCH_VERSION" "$OS_HOME"
+    rmdir "$STACK_DIR/opensearch/.unzip"
+    # lang-painless as a module (k-NN declares extended.plugins=lang-painless)
+    local pl="$OS_HOME/modules/lang-painless" cls=org.opensearch.painless.PainlessPlugin
+    mkdir -p "$pl"; cp "$DIST/lang-painless"/*.jar "$pl/"
+    if unzip -l "$pl/lang-painless-$OPENSEARCH_VERSION.jar" | grep -q 'org/opensearch/painless/PainlessModulePlugin.class'; then
+      cls=org.opensearch.painless.PainlessModulePlugin
+    fi
+    cat >"$pl/plugin-descriptor.properties" <<EOF
+description=An easy, safe and fast scripting language for OpenSearch
+version=$OPENSEARCH_VERSION
+name=lang-painless
+classname=$cls
+java.version=11
+opensearch.version=$OPENSEARCH_VERSION
+extended.plugins=
+has.native.controller=false
+EOF
+    cat >"$pl/plugin-security.policy" <<'EOF'
+grant {
+  // needed to generate runtime classes
+  permission java.lang.RuntimePermission "createClassLoader";
+  // needed to find the classloader to load whitelisted classes from
+  permission java.lang.RuntimePermission "getClassLoader";
+};
+EOF
+    mkdir -p "$OS_HOME/plugins/opensearch-knn"
+    unzip -q "$DIST/opensearch/opensearch-knn-$KNN_VERSION.zip" -d "$OS_HOME/plugins/opensearch-knn"
+    if [[ $OPENSEARCH_NEURAL == 1 ]]; then
+      mkdir -p "$OS_HOME/plugins/opensearch-neural-search"
+      unzip -q "$DIST/opensearch/neural-search-$KNN_VERSION.zip" -d "$OS_HOME/plugins/opensearch-neural-search"
+    fi
+    printf '%s' "$want" >"$OS_HOME/.assembled"
+  fi
+  mkdir -p "$OS_DATA" "$OS_LOGS" "$STACK_DIR/opensearch/tmp"
+  cat >"$OS_HOME/config/opensearch.yml" <<EOF
+# generated by compose/stack.sh -- edits are overwritten on each 'up'
+cluster.name: ragstream
+node.name: ragstream-1
+discovery.type: single-node
+network.host: $HOST
+http.port: $OPENSEARCH_PORT
+transport.port: $OPENSEARCH_TRANSPORT_PORT
+path.data: $OS_DATA
+path.logs: $OS_LOGS
+cluster.routing.allocation.disk.threshold_enabled: false
+EOF
+  # everything OpenSearch writes must belong to $OS_USER (config: keystore; home/logs: gc.log)
+  local d
+  for d in "$OS_HOME" "$OS_DATA" "$OS_LOGS" "$STACK_DIR/opensearch/tmp"; do
+    [[ "$(stat -c %U "$d")" == "$OS_USER" ]] || chown -R "$OS_USER:" "$d"
+  done
+  chown "$OS_USER:" "$OS_HOME/config/opensearch.yml"
+  setpriv --reuid="$OS_USER" --regid="$OS_USER" --init-groups -- test -r "$OS_HOME/bin/opensearch" \
+    || die "user $OS_USER cannot read $OS_HOME (a parent directory of RAGSTREAM_STACK_DIR is not world-executable)"
+}
+
+opensearch_launch() {
+  # cd so that relative paths in jvm.options (logs/gc.log, data) land in the owned home dir
+  (cd "$OS_HOME" && launch opensearch "$LOGS/opensearch.log" "$OS_USER" env HOME="$STACK_DIR/opensearch" \
+     JAVA_HOME="$JAVA_HOME_17" OPENSEARCH_JAVA_HOME="$JAVA_HOME_17" OPENSEARCH_PATH_CONF="$OS_HOME/config" \
+     OPENSEARCH_TMPDIR="$STACK_DIR/opensearch/tmp" \
+     OPENSEARCH_JAVA_OPTS="-Xms$OPENSEARCH_HEAP -Xmx$OPENSEARCH_HEAP ${RAGSTREAM_OPENSEARCH_JAVA_OPTS:-}" \
+     "$OS_HOME/bin/opensearch")
+}
+
+# ------------------------------------------------------------------ postgres
+PG_HOME="$STACK_DIR/postgres"
+PG_DATA="$PG_HOME/data"
+PG_RUN="$PG_HOME/run"
+PG_BIN=""
+find_pg() {
+  local d
+  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
+  if [[ -z "$d" || ! -x "$d/postgres" ]]; then
+    # keep Debian from creating (and starting) its own 'main' cluster on 5432
+    apt_install postgresql-common
+    if [[ -f /etc/postgresql-common/createcluster.conf ]]; then
+      sed -i 's/^#\{0,1\} *create_main_cluster *=.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf
+    fi
+    apt_install postgresql
+    d="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
+  fi
+  PG_BIN="$d"
+}
+psql_pg() { PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -h "$HOST" -p "$POSTGRES_PORT" -U "$PG_USER" -v ON_ERROR_STOP=1 -qAt "$@"; }
+postgres_healthy() { [[ -n "$PG_BIN" ]] || find_pg; "$PG_BIN/pg_isready" -q -h "$HOST" -p "$POSTGRES_PORT"; }
+
+postgres_prepare() {
+  find_pg
+  id -u "$PG_USER" >/dev/null 2>&1 || die "system user $PG_USER missing (postgresql package should create it)"
+  mkdir -p "$PG_HOME" "$PG_RUN"
+  chown "$PG_USER:" "$PG_RUN"
+  if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
+    log "initdb $PG_DATA"
+    rm -rf "$PG_DATA"; mkdir -p "$PG_DATA"; chown "$PG_USER:" "$PG_DATA"; chmod 700 "$PG_DATA"
+    local pw="$PG_HOME/.pw"; printf '%s\n' "$PG_PASSWORD" >"$pw"; chown "$PG_USER:" "$pw"; chmod 600 "$pw"
+    setpriv --reuid="$PG_USER" --regid="$PG_USER" --init-groups -- "$PG_BIN/initdb" -D "$PG_DATA" -U "$PG_USER" \
+      --pwfile="$pw" --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$LOGS/postgres-initdb.log" 2>&1 \
+      || { rm -f "$pw"; tail -n 20 "$LOGS/postgres-initdb.log" >&2; die "initdb failed (log: $LOGS/postgres-initdb.log)"; }
+    rm -f "$pw"
+    rm -f "$PG_HOME/.db-created"
+  fi
+}
+
+postgres_launch() {
+  launch postgres "$LOGS/postgres.log" "$PG_USER" "$PG_BIN/postgres" -D "$PG_DATA" \
+    -c listen_addresses="$HOST" -c port="$POSTGRES_PORT" -c unix_socket_directories="$PG_RUN" \
+    -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c max_slot_wal_keep_size=1024MB
+}
+
+postgres_after_start() {
+  [[ -f "$PG_HOME/.db-created" ]] && return 0
+  if [[ "$(psql_pg -d postgres -c "SELECT 1 FROM pg_database WHERE datname='$PG_DB'")" != 1 ]]; then
+    psql_pg -d postgres -c "CREATE DATABASE \"$PG_DB\""
+    log "created database $PG_DB"
+  fi
+  touch "$PG_HOME/.db-created"
+}
+
+postgres_drop_slots() {
+  local slots
+  slots="$(psql_pg -d postgres -c "SELECT slot_name FROM pg_replication_slots WHERE NOT active" 2>/dev/null || true)"
+  [[ -n "$slots" ]] || return 0
+  psql_pg -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active" >/dev/null \
+    && log "dropped replication slot(s): $(echo $slots)"
+}
+
+# ------------------------------------------------------------------ connect
+CONNECT_HOME="$STACK_DIR/connect"
+connect_healthy() { curl -fsS --max-time 3 "http://$HOST:$CONNECT_PORT/connector-plugins" 2>/dev/null | grep -q PostgresConnector; }
+
+connect_prepare() {
+  kafka_prepare   # shares the Kafka classpath (connect-runtime is part of it)
+  fetch debezium-postgres true "io.debezium:debezium-connector-postgres:$DEBEZIUM_VERSION"
+  local plug="$CONNECT_HOME/plugins/debezium-connector-postgres"
+  if [[ ! -f "$plug/.version" || "$(cat "$plug/.version")" != "$DEBEZIUM_VERSION" ]]; then
+    rm -rf "$plug"; mkdir -p "$plug"
+    # Kafka/Connect API jars must come from the worker, never from the plugin dir
+    find "$DIST/debezium-postgres" -name '*.jar' ! -name 'kafka-clients-*' ! -name 'connect-api-*' \
+      ! -name 'slf4j-*' ! -name 'connect-runtime-*' -exec cp {} "$plug/" \;
+    printf '%s' "$DEBEZIUM_VERSION" >"$plug/.version"
+  fi
+  mkdir -p "$CONNECT_HOME/config" "$CONNECT_HOME/offsets"
+  cat >"$CONNECT_HOME/config/worker.properties" <<EOF
+# generated by compose/stack.sh -- edits are overwritten on each 'up'
+bootstrap.servers=$HOST:$KAFKA_PORT
+key.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+key.converter.schemas.enable=false
+value.converter.schemas.enable=false
+offset.storage.file.filename=$CONNECT_HOME/offsets/connect.offsets
+offset.flush.interval.ms=5000
+listeners=http://$HOST:$CONNECT_PORT
+rest.advertised.host.name=$HOST
+rest.advertised.port=$CONNECT_PORT
+plugin.path=$CONNECT_HOME/plugins
+EOF
+}
+
+connect_launch() {
+  launch connect "$LOGS/connect.log" - "$JAVA_HOME_17/bin/java" -Xms"$CONNECT_HEAP" -Xmx"$CONNECT_HEAP" -XX:+UseG1GC \
+    -Djava.awt.headless=true -Dlog4j.configuration="file:$KAFKA_HOME/config/log4j.properties" \
+    -cp "$(kafka_classpath)" org.apache.kafka.connect.cli.ConnectStandalone "$CONNECT_HOME/config/worker.properties"
+}
+
+# ------------------------------------------------------------------ commands
+svc_port() {
+  case "$1" in
+    kafka) echo "$KAFKA_PORT" ;; opensearch) echo "$OPENSEARCH_PORT" ;;
+    postgres) echo "$POSTGRES_PORT" ;; connect) echo "$CONNECT_PORT" ;;
+  esac
+}
+
+validate() { local s; for s in "$@"; do [[ " ${ALL_SERVICES[*]} " == *" $s "* ]] || die "unknown service '$s' (known: ${ALL_SERVICES[*]})"; done; }
+
+# order services: dependencies first
+ordered() {
+  local s want=" $* " out=()
+  for s in "${ALL_SERVICES[@]}"; do [[ "$want" == *" $s "* ]] && out+=("$s"); done
+  echo "${out[@]}"
+}
+
+cmd_up() {
+  local svcs=("$@") s pid
+  ((${#svcs[@]})) || svcs=("${DEFAULT_SERVICES[@]}")
+  validate "${svcs[@]}"
+  [[ " ${svcs[*]} " == *" connect "* && " ${svcs[*]} " != *" kafka "* ]] && svcs=(kafka "${svcs[@]}")
+  read -r -a svcs <<<"$(ordered "${svcs[@]}")"
+  mkdir -p "$DIST" "$LOGS" "$PIDS"
+  ensure_tools
+  local t0=$SECONDS to_wait=()
+  for s in "${svcs[@]}"; do
+    pid="$(running_pid "$s")"
+    if [[ -n "$pid" ]]; then
+      if "${s}_healthy" >/dev/null 2>&1; then log "$s already running (pid $pid, port $(svc_port "$s"))"; continue; fi
+      log "$s running (pid $pid) but not healthy yet; waiting"
+      wait_healthy "$s" "$LOGS/$s.log" "${s}_healthy"
+      continue
+    fi
+    if port_open "$(svc_port "$s")"; then
+      die "$s: port $HOST:$(svc_port "$s") is already in use by a process this script did not start (stop it or set the port env var)"
+    fi
+    "${s}_prepare"
+    log "starting $s on $HOST:$(svc_port "$s") (log: $LOGS/$s.log)"
+    "${s}_launch"
+    # connect needs a healthy broker first; everything else starts in parallel
+    if [[ "$s" == kafka && " ${svcs[*]} " == *" connect "* ]]; then wait_healthy kafka "$LOGS/kafka.log" kafka_healthy
+    else to_wait+=("$s"); fi
+  done
+  for s in "${to_wait[@]}"; do
+    wait_healthy "$s" "$LOGS/$s.log" "${s}_healthy"
+    [[ "$s" == postgres ]] && postgres_after_start
+  done
+  log "up done in $(( SECONDS - t0 ))s"
+}
+
+stop_service() {
+  local s="$1" pid
+  pid="$(running_pid "$s")"
+  if [[ -z "$pid" ]]; then log "$s not running (no pid file)"; return 0; fi
+  if [[ "$s" == postgres ]]; then find_pg; postgres_drop_slots || true; fi
+  log "stopping $s (pid $pid)"
+  case "$s" in
+    postgres) stop_pid "$s" "$pid" 60 ;;  # SIGTERM = smart shutdown; connect is stopped before
+    *) stop_pid "$s" "$pid" 60 ;;
+  esac
+  rm -f "$(pidfile "$s")"
+}
+
+cmd_down() {
+  local svcs=("$@") order=() i s
+  ((${#svcs[@]})) || svcs=("${ALL_SERVICES[@]}")
+  validate "${svcs[@]}"
+  read -r -a order <<<"$(ordered "${svcs[@]}")"
+  mkdir -p "$PIDS"
+  for ((i = ${#order[@]} - 1; i >= 0; i--)); do stop_service "${order[$i]}"; done
+}
+
+cmd_status() {
+  local svcs=("$@") s pid health rc=0 explicit=$#
+  ((${#svcs[@]})) || svcs=("${ALL_SERVICES[@]}")
+  validate "${svcs[@]}"
+  printf '%-11s %-8s %-8s %-16s %s\n' SERVICE STATE PID ADDRESS HEALTH
+  for s in "${svcs[@]}"; do
+    pid="$(running_pid "$s")"
+    if "${s}_healthy" >/dev/null 2>&1; then health=up; else health=down; fi
+    printf '%-11s %-8s %-8s %-16s %s\n' "$s" "$([[ -n $pid ]] && echo running || echo stopped)" "${pid:--}" \
+      "$HOST:$(svc_port "$s")" "$health$([[ -z $pid && $health == up ]] && echo ' (not started by stack.sh)')"
+    if [[ $health == down ]] && { ((explicit)) || [[ " ${DEFAULT_SERVICES[*]} " == *" $s "* ]]; }; then rc=3; fi
+  done
+  return $rc
+}
+
+# ------------------------------------------------------------------ smoke checks
+check_opensearch() {
+  local u idx=ragstream-stack-knn-check out
+  u="$(os_url)"
+  curl -fsS "$u/_cat/plugins?h=component" | sort | sed 's/^/[stack] opensearch plugin: /'
+  curl -sS -o /dev/null -X DELETE "$u/$idx" || true
+  curl -fsS -X PUT "$u/$idx" -H 'Content-Type: application/json' -d '{
+    "settings": {"index": {"knn": true, "number_of_shards": 1, "number_of_replicas": 0}},
+    "mappings": {"properties": {"text": {"type": "text"}, "embedding": {"type": "knn_vector", "dimension": 4,
+      "method": {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil"}}}}}' >/dev/null
+  curl -fsS -X POST "$u/$idx/_bulk?refresh=true" -H 'Content-Type: application/x-ndjson' --data-binary $'{"index":{"_id":"a"}}\n{"text":"alpha","embedding":[1,0,0,0]}\n{"index":{"_id":"b"}}\n{"text":"beta","embedding":[0,1,0,0]}\n{"index":{"_id":"c"}}\n{"text":"gamma","embedding":[0.9,0.1,0,0]}\n' \
+    | grep -q '"errors":false' || die "k-NN bulk index failed"
+  out="$(curl -fsS "$u/$idx/_search" -H 'Content-Type: application/json' \
+    -d '{"size": 2, "_source": ["text"], "query": {"knn": {"embedding": {"vector": [1, 0.05, 0, 0], "k": 2}}}}')"
+  local ids
+  ids="$(python3 -c 'import json,sys; print(",".join(h["_id"] for h in json.load(sys.stdin)["hits"]["hits"]))' <<<"$out")"
+  [[ "$ids" == "a,c" ]] || { echo "$out" >&2; die "k-NN query returned '$ids', expected 'a,c'"; }
+  log "k-NN lucene/hnsw/cosinesimil query ok: top hits $ids"
+  if curl -fsS "$u/_cat/plugins?h=component" | grep -q neural-search; then
+    curl -fsS -X PUT "$u/_search/pipeline/ragstream-stack-hybrid-check" -H 'Content-Type: application/json' -d '{
+      "phase_results_processors": [{"normalization-processor": {"normalization": {"technique": "min_max"},
+        "combination": {"technique": "arithmetic_mean", "parameters": {"weights": [0.5, 0.5]}}}}]}' >/dev/null
+    out="$(curl -fsS "$u/$idx/_search?search_pipeline=ragstream-stack-hybrid-check" -H 'Content-Type: application/json' -d '{
+      "size": 3, "_source": ["text"], "query": {"hybrid": {"queries": [
+        {"match": {"text": "beta"}}, {"knn": {"embedding": {"vector": [1, 0.05, 0, 0], "k": 2}}}]}}}')"
+    ids="$(python3 -c 'import json,sys; print(",".join(h["_id"] for h in json.load(sys.stdin)["hits"]["hits"]))' <<<"$out")"
+    curl -fsS -o /dev/null -X DELETE "$u/_search/pipeline/ragstream-stack-hybrid-check"
+    [[ -n "$ids" ]] || { echo "$out" >&2; die "hybrid query returned no hits"; }
+    log "hybrid query + normalization-processor pipeline ok: hits $ids"
+  fi
+  curl -fsS -o /dev/null -X DELETE "$u/$idx"
+}
+
+check_kafka() {
+  local topic="ragstream-stack-check-$$" msg="hello-$RANDOM-$(date +%s)" out
+  find_java
+  printf '%s\n' "$msg" | "$JAVA_HOME_17/bin/java" -Xmx128m -Dlog4j.configuration="file:$KAFKA_HOME/config/tools-log4j.properties" \
+    -cp "$(kafka_classpath)" kafka.tools.ConsoleProducer --bootstrap-server "$HOST:$KAFKA_PORT" --topic "$topic" \
+    >/dev/null 2>>"$LOGS/check.log"
+  out="$("$JAVA_HOME_17/bin/java" -Xmx128m -Dlog4j.configuration="file:$KAFKA_HOME/config/tools-log4j.properties" \
+    -cp "$(kafka_classpath)" org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$HOST:$KAFKA_PORT" \
+    --topic "$topic" --from-beginning --max-messages 1 --timeout-ms 30000 --group "$topic" 2>/dev/null || true)"
+  [[ "$out" == *"$msg"* ]] || die "Kafka round trip failed: consumed '$out', expected '$msg'"
+  log "Kafka produce/consume round trip ok on topic $topic ($msg)"
+  "$JAVA_HOME_17/bin/java" -Xmx128m -Dlog4j.configuration="file:$KAFKA_HOME/config/tools-log4j.properties" \
+    -cp "$(kafka_classpath)" org.apache.kafka.tools.TopicCommand --bootstrap-server "$HOST:$KAFKA_PORT" --delete --topic "$topic" \
+    >/dev/null 2>&1 || warn "could not delete topic $topic"
+}
+
+check_postgres() {
+  find_pg
+  [[ "$(psql_pg -d "$PG_DB" -c 'SHOW wal_level')" == logical ]] || die "postgres wal_level is not logical"
+  log "postgres ok: wal_level=logical, database $PG_DB reachable"
+}
+
+check_connect() {
+  local u="http://$HOST:$CONNECT_PORT" id="stackcheck$$" out i
+  curl -fsS "$u/connector-plugins" | python3 -c \
+    'import json,sys; print("\n".join("[stack] connect plugin: %s %s" % (p["class"], p.get("version","")) for p in json.load(sys.stdin)))'
+  postgres_healthy >/dev/null 2>&1 || { log "postgres not up: skipping the Debezium end-to-end check"; return 0; }
+  find_pg
+  # end to end: table -> Debezium (pgoutput) -> Kafka topic, one snapshot row and one streamed row
+  psql_pg -d "$PG_DB" -c "CREATE TABLE $id (id int PRIMARY KEY, body text); INSERT INTO $id VALUES (1, 'snapshot-row')"
+  curl -fsS -X POST "$u/connectors" -H 'Content-Type: application/json' -d "{\"name\": \"$id\", \"config\": {
+    \"connector.class\": \"io.debezium.connector.postgresql.PostgresConnector\", \"plugin.name\": \"pgoutput\",
+    \"database.hostname\": \"$HOST\", \"database.port\": \"$POSTGRES_PORT\", \"database.user\": \"$PG_USER\",
+    \"database.password\": \"$PG_PASSWORD\", \"database.dbname\": \"$PG_DB\", \"topic.prefix\": \"$id\",
+    \"table.include.list\": \"public.$id\", \"slot.name\": \"$id\", \"publication.name\": \"$id\",
+    \"publication.autocreate.mode\": \"filtered\", \"snapshot.mode\": \"initial\"}}" >/dev/null
+  for ((i = 0; i < 60; i++)); do
+    curl -fsS "$u/connectors/$id/status" 2>/dev/null | grep -q '"tasks":\[{"id":0,"state":"RUNNING"' && break; sleep 1
+  done
+  psql_pg -d "$PG_DB" -c "INSERT INTO $id VALUES (2, 'streamed-row')"
+  out="$("$JAVA_HOME_17/bin/java" -Xmx128m -Dlog4j.configuration="file:$KAFKA_HOME/config/tools-log4j.properties" \
+    -cp "$(kafka_classpath)" org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$HOST:$KAFKA_PORT" \
+    --topic "$id.public.$id" --from-beginning --max-messages 2 --timeout-ms 60000 --group "$id" 2>/dev/null || true)"
+  curl -fsS -o /dev/null -X DELETE "$u/connectors/$id" || true
+  for ((i = 0; i < 30; i++)); do
+    [[ "$(psql_pg -d "$PG_DB" -c "SELECT count(*) FROM pg_replication_slots WHERE slot_name='$id' AND active")" == 0 ]] && break; sleep 1
+  done
+  psql_pg -d "$PG_DB" -c "SELECT pg_drop_replication_slot('$id') FROM pg_replication_slots WHERE slot_name='$id'" >/dev/null || true
+  psql_pg -d "$PG_DB" -c "DROP PUBLICATION IF EXISTS $id; DROP TABLE $id" || true
+  [[ "$out" == *snapshot-row* && "$out" == *streamed-row* ]] || { echo "$out" >&2; die "Debezium CDC check failed (log: $LOGS/connect.log)"; }
+  log "Debezium CDC ok: snapshot + streamed rows arrived on topic $id.public.$id"
+  echo "$out" | head -n 2 | cut -c1-200 | sed 's/^/[stack]   /'
+}
+
+cmd_check() {
+  local svcs=("$@") s
+  ((${#svcs[@]})) || svcs=("${DEFAULT_SERVICES[@]}")
+  validate "${svcs[@]}"
+  for s in "${svcs[@]}"; do "${s}_healthy" >/dev/null 2>&1 || die "$s is not up"; "check_$s"; done
+  log "checks passed: ${svcs[*]}"
+}
+
+main() {
+  local cmd="${1:-}"; shift || true
+  case "$cmd" in
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    status) cmd_status "$@" ;;
+    check) cmd_check "$@" ;;
+    logs) validate "${1:?service}"; tail -n "${LINES_TO_SHOW:-100}" -F "$LOGS/$1.log" ;;
+    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; [[ -z "$cmd" || "$cmd" == -h || "$cmd" == help ]] || exit 2 ;;
+  esac
+}
+
+main "$@"
