@@ -41,14 +41,21 @@ class TopicsResult:
 def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
     """Every ragstream topic with its partitions and configuration."""
     record_limit = str(settings.max_event_bytes + _RECORD_OVERHEAD_BYTES)
+    large_limit = str(
+        max(settings.large_message_bytes, settings.max_event_bytes) + _RECORD_OVERHEAD_BYTES
+    )
     raw = {"retention.ms": str(settings.raw_retention_ms), "max.message.bytes": record_limit}
     plain = {"max.message.bytes": record_limit}
+    # Keyed by document: compaction keeps the latest record per document, and an erasure's
+    # tombstones remove the earlier ones. The raw topic also keeps its short retention.
+    compacted = {"cleanup.policy": "compact,delete"}
+    large = {"max.message.bytes": large_limit}
     configs: dict[str, dict[str, str]] = {
-        settings.changes_topic: raw,
+        settings.changes_topic: {**raw, **compacted},
         settings.dlq_raw_topic: raw,
-        settings.clean_topic: plain,
-        settings.chunks_topic: plain,
-        settings.dlq_topic: plain,
+        settings.clean_topic: {**large, **compacted},
+        settings.chunks_topic: {**large, **compacted},
+        settings.dlq_topic: large,
         settings.audit_topic: {**plain, "retention.ms": str(AUDIT_RETENTION_MS)},
         settings.dsr_topic: {**plain, "retention.ms": str(AUDIT_RETENTION_MS)},
     }

@@ -128,7 +128,6 @@ def connect_filesystem(
     as they happen. Unreadable or oversized files go to the raw dead-letter topic.
     """
     from connectors.filesystem import FileSystemSource
-
     from connectors.publisher import KafkaPublisher
     from connectors.topics import ensure_topics
 

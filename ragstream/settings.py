@@ -78,6 +78,10 @@ class OpenSearchSettings(BaseModel):
     verify_certs: bool = True
     chunks_alias: str = "rag-chunks"
     documents_alias: str = "rag-documents"
+    subjects_index: str = Field(
+        default="ragstream-subjects",
+        description="erased and opted-out subject ids (keyed hashes), read by compliance",
+    )
     shards: int = Field(default=1, ge=1)
     replicas: int = Field(default=0, ge=0)
     bulk_max_actions: int = Field(default=500, ge=1)

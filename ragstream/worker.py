@@ -11,6 +11,7 @@ from ragstream.metrics import WORKER_UP
 from ragstream.settings import Settings
 from streams.app import Components, build_app
 from streams.chunking import TokenChunker
+from streams.dsr import DataSubjectService, KafkaTombstones
 from streams.embedding import DIMENSION, OnnxMiniLmEmbedder
 from streams.sinks.indices import ensure_indices, make_client
 from streams.sinks.opensearch import OpenSearchSink
@@ -25,8 +26,10 @@ def make_compliance(settings: Settings) -> ComplianceStage:
         log.warning("compliance_disabled", policy="passthrough")
         return PassthroughCompliance()
     from streams.compliance.stage import PolicyComplianceStage
+    from streams.registry import SubjectRegistry
 
-    return PolicyComplianceStage(settings.compliance)
+    registry = SubjectRegistry(settings.opensearch, make_client(settings.opensearch))
+    return PolicyComplianceStage(settings.compliance, registry.snapshot)
 
 
 def make_components(settings: Settings) -> Components:
@@ -40,7 +43,14 @@ def make_components(settings: Settings) -> Components:
         ensure_indices(client, settings.opensearch, dimension=DIMENSION)
         return OpenSearchSink(settings.opensearch, client)
 
-    return Components(lambda: make_compliance(settings), chunk_embed, sink)
+    def dsr() -> DataSubjectService:
+        return DataSubjectService(
+            settings,
+            make_client(settings.opensearch),
+            KafkaTombstones(settings.kafka.bootstrap_servers),
+        )
+
+    return Components(lambda: make_compliance(settings), chunk_embed, sink, dsr)
 
 
 def run_worker(settings: Settings) -> None:

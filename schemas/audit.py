@@ -23,7 +23,16 @@ class EntityCount(BaseModel):
 class AuditRecord(WireModel):
     schema_version: Literal[1] = 1
     audit_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
-    kind: Literal["ingest", "delete", "dsr_access", "dsr_erase", "purge", "blocked"] = "ingest"
+    kind: Literal[
+        "ingest",
+        "delete",
+        "blocked",
+        "dsr_access",
+        "dsr_erase",
+        "dsr_opt_out",
+        "dsr_lift_erasure",
+        "purge",
+    ] = "ingest"
     event_id: str | None = None
     doc_key: str | None = None
     version: int | None = None

@@ -14,7 +14,7 @@ from schemas.base import WireModel
 class SubjectRequest(WireModel):
     schema_version: Literal[1] = 1
     request_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
-    kind: Literal["access", "erasure", "rectification", "opt_out"]
+    kind: Literal["access", "erasure", "opt_out", "lift_erasure"]
     subject_ids: tuple[str, ...] = Field(
         min_length=1, description="keyed hashes of the subject's identifiers, never raw values"
     )

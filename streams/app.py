@@ -36,13 +36,16 @@ from ragstream.metrics import (
 )
 from ragstream.settings import Settings
 from schemas import (
+    AuditRecord,
     ChangeEvent,
     CleanDocument,
     DeadLetter,
     EmbeddedDocument,
     Op,
     Stage,
+    SubjectRequest,
 )
+from streams.dsr import AccessReport, DataSubjectService, ErasureReport, audit_for
 from streams.sinks.opensearch import OpenSearchSink
 from streams.stages import ChunkEmbedStage, ComplianceStage, RawRecord, decode_batch
 
@@ -58,11 +61,14 @@ class Components:
         compliance: Callable[[], ComplianceStage],
         chunk_embed: Callable[[], ChunkEmbedStage],
         sink: Callable[[], OpenSearchSink],
+        dsr: Callable[[], DataSubjectService],
     ) -> None:
         self._factories = (compliance, chunk_embed, sink)
+        self._dsr_factory = dsr
         self.compliance: ComplianceStage | None = None
         self.chunk_embed: ChunkEmbedStage | None = None
         self.sink: OpenSearchSink | None = None
+        self.dsr: DataSubjectService | None = None
 
     def get_compliance(self) -> ComplianceStage:
         if self.compliance is None:
@@ -80,6 +86,25 @@ class Components:
         if self.sink is None:
             self.sink = self._factories[2]()
         return self.sink
+
+    def get_dsr(self) -> DataSubjectService:
+        if self.dsr is None:
+            self.dsr = self._dsr_factory()
+        return self.dsr
+
+
+def execute_request(service: DataSubjectService, request: SubjectRequest) -> AuditRecord:
+    """Carry out one data-subject request and return its audit record."""
+    report: AccessReport | ErasureReport | None = None
+    if request.kind == "erasure":
+        report = service.erase(request)
+    elif request.kind == "access":
+        report = service.access(request)
+    elif request.kind == "opt_out":
+        service.opt_out(request)
+    elif request.kind == "lift_erasure":
+        service.lift_erasure(request)
+    return audit_for(request, report, _worker_name())
 
 
 def _records(events: Sequence[EventT[bytes]]) -> list[RawRecord]:
@@ -137,9 +162,10 @@ def build_app(settings: Settings, components: Components) -> faust.App:
     dlq = topic(k.dlq_topic)
     audit = topic(k.audit_topic)
 
+    dsr_topic = topic(k.dsr_topic)
     executors = {
         stage: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ragstream-{stage}")
-        for stage in ("compliance", "chunk_embed", "sink")
+        for stage in ("compliance", "chunk_embed", "sink", "dsr")
     }
 
     async def off_loop(stage: str, fn: Callable[[], R]) -> R:
@@ -247,6 +273,19 @@ def build_app(settings: Settings, components: Components) -> faust.App:
                     failed=len(report.failures),
                 )
             await deliver(dead(dlq, letters))
+
+    @app.agent(dsr_topic, name="dsr")
+    async def dsr_agent(stream: StreamT[bytes]) -> None:
+        async for events in _batches(stream, settings):
+            records = _records(events)
+            decoded = decode_batch(records, SubjectRequest, Stage.DSR, k.max_event_bytes)
+            sends = dead(dlq, decoded.dead)
+            for _, request in decoded.ok:
+                service = components.get_dsr()
+                record = await off_loop("dsr", partial(execute_request, service, request))
+                log.info("dsr_done", request_id=request.request_id, kind=request.kind)
+                sends.append(audit.send(key=request.request_id.encode(), value=record.to_bytes()))
+            await deliver(sends)
 
     @app.page("/health/")
     async def health(web: Any, request: Any) -> Any:

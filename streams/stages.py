@@ -21,6 +21,7 @@ from schemas import (
     EmbeddedDocument,
     Op,
     Stage,
+    SubjectRequest,
     chunk_id_for,
 )
 from streams.chunking import TokenChunker
@@ -54,13 +55,14 @@ class RawRecord:
         )
 
 
-T = TypeVar("T", ChangeEvent, CleanDocument, EmbeddedDocument)
+T = TypeVar("T", ChangeEvent, CleanDocument, EmbeddedDocument, SubjectRequest)
 
 
 @dataclass
 class Decoded(Generic[T]):
     ok: list[tuple[RawRecord, T]] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
+    tombstones: int = 0
 
 
 def decode_batch(
@@ -70,7 +72,8 @@ def decode_batch(
     out: Decoded[T] = Decoded()
     for rec in records:
         if rec.value is None:
-            out.dead.append(rec.dead(stage, "empty record (tombstone) on a change topic"))
+            # A compaction tombstone (erasure): nothing to process, nothing lost.
+            out.tombstones += 1
             continue
         if len(rec.value) > max_bytes:
             out.dead.append(
@@ -92,9 +95,7 @@ def decode_batch(
 
 def _short_validation_error(exc: ValidationError) -> str:
     """The field paths and problems of a validation error, without the input values."""
-    parts = [
-        f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in exc.errors()
-    ]
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in exc.errors()]
     return f"schema validation failed: {'; '.join(parts)}"[:2000]
 
 

@@ -124,3 +124,30 @@ def make_client(settings: OpenSearchSettings) -> OpenSearch:
         verify_certs=settings.verify_certs,
         timeout=settings.request_timeout_s,
     )
+
+
+def delete_matching(
+    client: OpenSearch, index: str, query: dict[str, Any], *, page: int = 5000
+) -> int:
+    """Delete every document of ``index`` that matches ``query``; returns how many.
+
+    Search for ids, then bulk-delete them: it needs no reindex module (the minimal
+    distribution lacks ``_delete_by_query``) and is idempotent, so a retry is safe.
+    """
+    client.indices.refresh(index=index)
+    deleted = 0
+    while True:
+        resp = client.search(index=index, body={"size": page, "query": query, "_source": False})
+        hits = resp["hits"]["hits"]
+        if not hits:
+            return deleted
+        actions = [{"delete": {"_index": h["_index"], "_id": h["_id"]}} for h in hits]
+        result = client.bulk(body=actions, params={"refresh": "true"})
+        for item in result["items"]:
+            status = int(item["delete"].get("status", 500))
+            if status in (200, 404):
+                deleted += status == 200
+            else:
+                raise RuntimeError(f"bulk delete in {index} failed with status {status}")
+        if len(hits) < page:
+            return deleted

@@ -7,7 +7,7 @@ Per document version ``V`` of document key ``D``:
    out-of-order event never resurrects old content. Deletes write a tombstone
    (``deleted: true``) the same way, so the delete's version keeps blocking older upserts.
 2. The chunks of ``V`` are bulk-indexed under deterministic ids (a replay overwrites).
-3. After a refresh, chunks of ``D`` with ``version < V`` are deleted by query.
+3. After a refresh, chunks of ``D`` with ``version < V`` are found and deleted.
 
 Transient failures (connection errors, 429, 5xx) retry the whole batch with exponential
 backoff, which is safe because every step is idempotent. Item errors that will not go away
@@ -30,6 +30,7 @@ from ragstream.logs import get_logger
 from ragstream.metrics import CHUNKS_INDEXED, FRESHNESS_SECONDS, RETRIES, STALE_SKIPPED
 from ragstream.settings import OpenSearchSettings
 from schemas import EmbeddedDocument, Op
+from streams.sinks.indices import delete_matching
 
 log = get_logger(__name__)
 
@@ -216,7 +217,6 @@ class OpenSearchSink:
 
         done = [i for i in current if i.key not in failed_keys]
         if done:
-            self._client.indices.refresh(index=s.chunks_alias)
             self._delete_older_chunks(done)
         for item in done:
             if item.document.op is Op.DELETE:
@@ -242,14 +242,14 @@ class OpenSearchSink:
             for i in items
         ]
         try:
-            self._client.delete_by_query(
-                index=self._settings.chunks_alias,
-                body={"query": {"bool": {"should": clauses, "minimum_should_match": 1}}},
-                params={"conflicts": "proceed", "refresh": "true"},
+            delete_matching(
+                self._client,
+                self._settings.chunks_alias,
+                {"bool": {"should": clauses, "minimum_should_match": 1}},
             )
         except TransportError as exc:
             if isinstance(exc.status_code, int) and exc.status_code in RETRIABLE_STATUS:
-                raise TransientSinkError(f"delete_by_query returned {exc.status_code}") from exc
+                raise TransientSinkError(f"deleting old chunks returned {exc.status_code}") from exc
             raise
 
 

@@ -1,0 +1,111 @@
+"""SubjectRegistry: which subjects were erased or opted out, kept in OpenSearch.
+
+Entries hold only keyed hashes (subject ids), never identifiers. Compliance reads the
+registry once per batch, so an erasure blocks re-ingestion from the next batch on, on every
+worker. An erasure stays in force until a request with a new legal basis lifts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from opensearchpy import OpenSearch
+
+from ragstream.settings import OpenSearchSettings
+
+Kind = Literal["erasure", "opt_out"]
+
+
+@dataclass(frozen=True)
+class RegistrySnapshot:
+    """The active entries at one moment; implements the engine's OptOutRegistry protocol."""
+
+    erased: frozenset[str]
+    opted_out: frozenset[str]
+
+    def any_opted_out(self, subject_ids: Iterable[str]) -> bool:
+        return not self.opted_out.isdisjoint(subject_ids)
+
+    def erased_among(self, subject_ids: Iterable[str]) -> frozenset[str]:
+        return self.erased.intersection(subject_ids)
+
+
+class SubjectRegistry:
+    def __init__(self, settings: OpenSearchSettings, client: OpenSearch) -> None:
+        self._index = settings.subjects_index
+        self._client = client
+        self._settings = settings
+
+    def ensure(self) -> None:
+        if not self._client.indices.exists(index=self._index):
+            self._client.indices.create(
+                index=self._index,
+                body={
+                    "settings": {
+                        "number_of_shards": 1,
+                        "number_of_replicas": self._settings.replicas,
+                    },
+                    "mappings": {
+                        "dynamic": "strict",
+                        "properties": {
+                            "subject_id": {"type": "keyword"},
+                            "kind": {"type": "keyword"},
+                            "active": {"type": "boolean"},
+                            "request_id": {"type": "keyword"},
+                            "legal_basis": {"type": "keyword"},
+                            "at": {"type": "date"},
+                        },
+                    },
+                },
+                params={"ignore": 400},
+            )
+
+    def record(
+        self,
+        kind: Kind,
+        subject_ids: Iterable[str],
+        request_id: str,
+        *,
+        active: bool = True,
+        legal_basis: str | None = None,
+    ) -> None:
+        self.ensure()
+        now = datetime.now(UTC).isoformat()
+        actions: list[dict[str, object]] = []
+        for sid in subject_ids:
+            actions.append({"index": {"_index": self._index, "_id": f"{kind}:{sid}"}})
+            actions.append(
+                {
+                    "subject_id": sid,
+                    "kind": kind,
+                    "active": active,
+                    "request_id": request_id,
+                    "legal_basis": legal_basis,
+                    "at": now,
+                }
+            )
+        if actions:
+            resp = self._client.bulk(body=actions, params={"refresh": "true"})
+            if resp.get("errors"):
+                raise RuntimeError(f"could not record {kind} entries in {self._index}")
+
+    def snapshot(self) -> RegistrySnapshot:
+        if not self._client.indices.exists(index=self._index):
+            return RegistrySnapshot(frozenset(), frozenset())
+        resp = self._client.search(
+            index=self._index,
+            body={
+                "size": 10000,
+                "query": {"term": {"active": True}},
+                "_source": ["subject_id", "kind"],
+            },
+        )
+        erased: set[str] = set()
+        opted: set[str] = set()
+        for hit in resp["hits"]["hits"]:
+            src = hit["_source"]
+            (erased if src["kind"] == "erasure" else opted).add(src["subject_id"])
+        return RegistrySnapshot(frozenset(erased), frozenset(opted))
