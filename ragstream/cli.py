@@ -26,7 +26,7 @@ app = typer.Typer(
         "optional YAML file named by RAGSTREAM_SETTINGS_FILE (default ./ragstream.yaml)."
     ),
     no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
 )
 stack_app = typer.Typer(
     help=(

@@ -144,13 +144,14 @@ def build_app(settings: Settings, components: Components) -> faust.App:
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
         web_enabled=w.web_port > 0,
-        web_port=w.web_port,
+        web_port=w.web_port or 6066,
         web_host="127.0.0.1",
         web_bind="127.0.0.1",
         datadir=str(w.data_dir),
         worker_redirect_stdouts=False,
         topic_allow_declare=False,
     )
+    app.finalize()
 
     def topic(name: str) -> faust.TopicT:
         return app.topic(name, key_type=bytes, value_type=bytes, value_serializer="raw")

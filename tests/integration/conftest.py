@@ -120,7 +120,17 @@ class Namespace:
                 proc.kill()
                 proc.wait(10)
 
+    def check_alive(self) -> None:
+        """Fail at once, with the log tail, when a long-running process died."""
+        for proc in self.procs:
+            if proc.returncode is None and proc.poll() is not None:
+                name = Path(str(proc.args[-1])).name if proc.args else "process"
+                logs = sorted(self.tmp.glob("*.log"), key=lambda p: p.stat().st_mtime)
+                tail = logs[-1].read_text(errors="replace")[-3000:] if logs else ""
+                raise AssertionError(f"{name} exited with {proc.returncode}:\n{tail}")
+
     def search_all(self, index: str, query: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        self.check_alive()
         client = self.os
         if not client.indices.exists(index=index):
             return []
