@@ -1,49 +1,76 @@
-"""structlog JSON logging: key=value fields, never document content or PII."""
+"""structlog JSON logging: key=value fields, never document content or PII.
+
+One dictConfig serves our own loggers and the libraries' (faust, aiokafka, presidio), so a
+worker writes one JSON object per line to stderr. Faust's worker is handed the same config.
+"""
 
 from __future__ import annotations
 
 import logging
+import logging.config
 import sys
+from typing import Any
 
 import structlog
 
+_NOISY = ("opensearch", "urllib3", "aiokafka", "kafka", "presidio-analyzer", "faust.transport")
 
-def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
-    """Route structlog and stdlib logging (faust, aiokafka) through one JSON renderer."""
-    timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
-    shared: list[structlog.types.Processor] = [
+
+def _shared() -> list[structlog.types.Processor]:
+    return [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        timestamper,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+
+
+def logging_dict_config(level: str = "INFO", json_logs: bool = True) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` mapping that renders every record through structlog."""
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if json_logs
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
+    quiet = logging.getLevelName(max(logging.WARNING, logging.getLevelName(level)))
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structlog": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "processors": [
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info,
+                    renderer,
+                ],
+                "foreign_pre_chain": _shared(),
+            }
+        },
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "formatter": "structlog",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {name: {"level": quiet} for name in _NOISY},
+        "root": {"level": level, "handlers": ["default"]},
+    }
+
+
+def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
+    """Route structlog and stdlib logging through one renderer."""
     structlog.configure(
         processors=[
-            *shared,
-            structlog.processors.format_exc_info,
+            *_shared(),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-            foreign_pre_chain=shared,
-        )
-    )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    for noisy in ("opensearch", "urllib3", "aiokafka", "kafka"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    logging.config.dictConfig(logging_dict_config(level, json_logs))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 import faust
 
-from ragstream.logs import get_logger
+from ragstream.logs import get_logger, logging_dict_config
 from ragstream.metrics import WORKER_UP
 from ragstream.settings import Settings
 from streams.app import Components, build_app
@@ -58,14 +56,16 @@ def run_worker(settings: Settings) -> None:
     from connectors.topics import ensure_topics
 
     ensure_topics(settings.kafka)
+    settings.worker.data_dir.mkdir(parents=True, exist_ok=True)
     client = make_client(settings.opensearch)
     ensure_indices(client, settings.opensearch, dimension=DIMENSION)
     app = build_app(settings, make_components(settings))
     WORKER_UP.set(1)
     worker = faust.Worker(
         app,
-        loglevel=logging.getLevelName(logging.getLogger().level),
+        loglevel=settings.log.level,
         redirect_stdouts=False,
+        logging_config=logging_dict_config(settings.log.level, settings.log.json_logs),
     )
     try:
         worker.execute_from_commandline()
