@@ -34,7 +34,7 @@ def probe(host, port, timeout):
         resp = _read_exact(sock, size)
     corr, _throttle, nbrokers = struct.unpack(">iii", resp[:12])
     if corr != 42:
-        raise ValueError("unexpected correlation id %d" % corr)
+        raise ValueError(f"unexpected correlation id {corr}")
     return nbrokers
 
 
@@ -44,13 +44,13 @@ def main():
     timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 3.0
     try:
         n = probe(host, port, timeout)
-    except Exception as exc:  # noqa: BLE001 - probe reports any failure as "down"
-        print("kafka probe failed: %s" % exc, file=sys.stderr)
+    except Exception as exc:  # the probe reports any failure as "down"
+        print(f"kafka probe failed: {exc}", file=sys.stderr)
         return 1
     if n < 1:
         print("kafka answered but reports no brokers yet", file=sys.stderr)
         return 1
-    print("kafka metadata ok: %d broker(s)" % n)
+    print(f"kafka metadata ok: {n} broker(s)")
     return 0
 
 

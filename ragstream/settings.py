@@ -98,9 +98,11 @@ class ChunkingSettings(BaseModel):
 class EmbeddingSettings(BaseModel):
     """The embedding model (int8 ONNX all-MiniLM-L6-v2 from PyPI by default)."""
 
-    model_id: str = "all-MiniLM-L6-v2-int8"
-    batch_size: int = Field(default=16, ge=1)
-    threads: int = Field(default=0, ge=0, description="0 = onnxruntime default")
+    model_id: str = "all-MiniLM-L6-v2-onnx-int8"
+    batch_size: int = Field(
+        default=2, ge=1, description="chunk-length texts do not gain from bigger batches here"
+    )
+    threads: int = Field(default=2, ge=0, description="0 = onnxruntime default")
     max_seq_length: int = Field(default=256, ge=16)
 
 
