@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from ragstream import cli_compliance
 from ragstream.logs import configure_logging
 from ragstream.settings import Settings, get_settings
 
@@ -244,6 +245,9 @@ def dlq(
     topic = s.kafka.dlq_raw_topic if raw else s.kafka.dlq_topic
     for letter in read_dead_letters(s.kafka, topic, limit=limit, timeout=timeout):
         typer.echo(letter.model_dump_json(exclude={"original_b64"}))
+
+
+cli_compliance.register(app)
 
 
 def main() -> None:
