@@ -53,6 +53,17 @@ def _settings() -> Settings:
     return s
 
 
+def snippet(chunk: str, query_text: str, width: int = 160) -> str:
+    """About ``width`` characters of the chunk, centred on the first query word it contains."""
+    flat = " ".join(chunk.split())
+    lowered = flat.lower()
+    words = sorted((w for w in query_text.lower().split() if len(w) > 3), key=len, reverse=True)
+    pos = next((p for w in words if (p := lowered.find(w.strip("?.,!"))) >= 0), 0)
+    start = max(0, min(pos - width // 3, len(flat) - width))
+    out = flat[start : start + width]
+    return ("..." if start > 0 else "") + out + ("..." if start + width < len(flat) else "")
+
+
 def _stack(action: str, services: list[str]) -> None:
     script = REPO_ROOT / "compose" / "stack.sh"
     if not script.is_file():
@@ -175,9 +186,8 @@ def query(
     if not hits:
         typer.echo("no hits")
     for rank, h in enumerate(hits, start=1):
-        snippet = " ".join(h.text.split())[:160]
         typer.echo(f"{rank:>2}. {h.score:.4f}  {h.uri or h.doc_key}")
-        typer.echo(f"      {snippet}")
+        typer.echo(f"      {snippet(h.text, text)}")
 
 
 @index_app.command("stats")
@@ -194,15 +204,23 @@ def index_stats(
     s = _settings()
     client = make_client(s.opensearch)
     deadline = time.monotonic() + timeout
+    tty = sys.stdout.isatty()
+    last = None
     while True:
         counts = index_counts(client, s.opensearch)
         line = f"documents: {counts.documents}  chunks: {counts.chunks}"
         if wait_docs <= 0:
             typer.echo(line)
             return
-        typer.echo(f"\r[{'#' * min(30, 30 * counts.documents // wait_docs):<30}] {line}", nl=False)
+        bar = f"[{'#' * min(30, 30 * counts.documents // wait_docs):<30}] {line}"
+        if tty:
+            typer.echo(f"\r{bar}", nl=False)
+        elif counts != last:  # a log-friendly line per change when not on a terminal
+            typer.echo(bar)
+        last = counts
         if counts.documents >= wait_docs:
-            typer.echo("")
+            if tty:
+                typer.echo("")
             return
         if time.monotonic() > deadline:
             typer.echo("")
