@@ -1,0 +1,74 @@
+"""Settings sources, and CLI behaviour that needs no services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ragstream.cli import app, snippet
+from ragstream.settings import Settings
+
+
+def test_defaults_point_at_the_local_stack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without configuration the components talk to the compose/ stack on 127.0.0.1."""
+    monkeypatch.chdir(tmp_path)
+    s = Settings()
+    assert s.kafka.bootstrap_servers == "127.0.0.1:9092"
+    assert s.opensearch.url == "http://127.0.0.1:9200"
+    assert s.kafka.changes_topic == "ragstream.changes"
+    assert s.kafka.dlq_raw_topic == "ragstream.dlq.raw"
+
+
+def test_environment_overrides_the_settings_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A YAML file configures everything; an environment variable wins over it."""
+    f = tmp_path / "rs.yaml"
+    f.write_text(
+        "kafka:\n  bootstrap_servers: broker:9092\n  partitions: 8\nlog:\n  level: DEBUG\n"
+    )
+    monkeypatch.setenv("RAGSTREAM_SETTINGS_FILE", str(f))
+    monkeypatch.setenv("RAGSTREAM_KAFKA__PARTITIONS", "3")
+    s = Settings()
+    assert s.kafka.bootstrap_servers == "broker:9092"
+    assert s.kafka.partitions == 3
+    assert s.log.level == "DEBUG"
+
+
+def test_a_named_settings_file_that_is_missing_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A typo in RAGSTREAM_SETTINGS_FILE fails loudly instead of silently using defaults."""
+    monkeypatch.setenv("RAGSTREAM_SETTINGS_FILE", str(tmp_path / "nope.yaml"))
+    with pytest.raises(FileNotFoundError, match=r"nope\.yaml"):
+        Settings()
+
+
+def test_help_explains_every_command() -> None:
+    """`ragstream --help` lists the commands an operator needs."""
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("worker", "connect", "query", "stack", "redact", "dsr", "audit", "dlq"):
+        assert command in result.output
+
+
+def test_redact_rejects_a_broken_policy_file_with_the_line(tmp_path: Path) -> None:
+    """An operator's policy typo is reported with its line, and nothing is processed."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "id: mine\nversion: '1'\nrules:\n  - framework: gdpr\n"
+        "    applies_to: {all: true}\n    entities: {PERSON: shred}\n"
+    )
+    result = CliRunner().invoke(app, ["redact", "--policy", str(bad)], input="Jane Doe")
+    assert result.exit_code == 2
+    assert "line 6" in result.output
+
+
+def test_snippet_centres_on_the_query_words() -> None:
+    """Query output shows the part of a long chunk that matched, not just its beginning."""
+    chunk = "intro " * 100 + "the hotel nightly limit is $225 " + "outro " * 100
+    shown = snippet(chunk, "hotel nightly limit")
+    assert "$225" in shown and shown.startswith("...") and shown.endswith("...")
+    assert snippet("short text", "absent") == "short text"
