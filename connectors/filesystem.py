@@ -309,6 +309,7 @@ class FileSystemSource:
                 content_type=content.content_type,
                 title=content.title,
                 uri=(self._root / relative).as_uri(),
+                tags=self._settings.connectors.tags_for(relative),
                 metadata={
                     "size_bytes": str(content.size),
                     "extension": pure.suffix.lower(),
@@ -339,6 +340,7 @@ class FileSystemSource:
                 op=Op.DELETE,
                 version=version,
                 uri=(self._root / relative).as_uri(),
+                tags=self._settings.connectors.tags_for(relative),
             )
         )
         self._set(relative, DocState(version=version), builder)

@@ -338,7 +338,8 @@ class _AuditWatcher:
 @audit_app.command("export")
 def audit_export(
     document: Annotated[
-        str | None, typer.Option(help="only records of this document key (source/doc id)")
+        str | None,
+        typer.Option(help="only this document: its key (source/doc id) or its document id"),
     ] = None,
     since: Annotated[
         datetime | None, typer.Option(help="only records at or after (ISO time)")
@@ -391,7 +392,9 @@ def audit_export(
             if value is None:
                 continue
             rec = AuditRecord.from_bytes(value)
-            if document and rec.doc_key != document:
+            if document and not (
+                rec.doc_key == document or (rec.doc_key or "").endswith("/" + document)
+            ):
                 continue
             if kind and rec.kind != kind:
                 continue

@@ -134,6 +134,21 @@ class ConnectorSettings(BaseModel):
     state_dir: Path = Path(".ragstream/connectors")
     max_file_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     source_id: str | None = None
+    tags: tuple[str, ...] = Field(
+        default=(), description="compliance tags for every document of the source (phi, ...)"
+    )
+    path_tags: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="extra tags for documents under a relative path prefix, e.g. clinic/: [phi]",
+    )
+
+    def tags_for(self, relative_path: str) -> tuple[str, ...]:
+        """The source's tags plus those of every matching path prefix, sorted, unique."""
+        tags = set(self.tags)
+        for prefix, extra in self.path_tags.items():
+            if relative_path.startswith(prefix):
+                tags.update(extra)
+        return tuple(sorted(tags))
 
 
 class LogSettings(BaseModel):

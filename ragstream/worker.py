@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+
 import faust
 
 from ragstream.logs import get_logger, logging_dict_config
@@ -27,7 +30,8 @@ def make_compliance(settings: Settings) -> ComplianceStage:
     from streams.registry import SubjectRegistry
 
     registry = SubjectRegistry(settings.opensearch, make_client(settings.opensearch))
-    return PolicyComplianceStage(settings.compliance, registry.snapshot)
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    return PolicyComplianceStage(settings.compliance, registry.snapshot, worker=worker)
 
 
 def make_components(settings: Settings) -> Components:

@@ -31,7 +31,7 @@ trap cleanup EXIT
 
 step "3/7 starting a Faust worker and the file-system connector (logs in $LOGS)"
 $RS worker >"$LOGS/worker.log" 2>&1 & pids+=($!)
-$RS connect filesystem "$CORPUS" >"$LOGS/connector.log" 2>&1 & pids+=($!)
+$RS connect filesystem "$CORPUS" --path-tag clinic/=phi >"$LOGS/connector.log" 2>&1 & pids+=($!)
 echo "worker pid ${pids[0]}, connector pid ${pids[1]}"
 
 step "4/7 waiting until all $n_docs documents are indexed"
@@ -45,6 +45,13 @@ for q in "How do I reset my VPN password?" \
   echo "\$ ragstream query \"$q\" --k 3"
   $RS query "$q" --k 3
 done
+
+echo
+echo "# compliance: the clinic note is findable, its patient identifiers are not"
+echo "\$ ragstream query \"forearm laceration sutures\" --k 1"
+$RS query "forearm laceration sutures" --k 1
+echo "\$ ragstream audit export --document clinic/visit-note-2026-02-11.md --kind ingest"
+$RS audit export --document clinic/visit-note-2026-02-11.md --kind ingest --timeout 3 | tail -1
 
 step "6/7 editing a document: the index follows"
 target="$CORPUS/it/vpn-password-reset.md"

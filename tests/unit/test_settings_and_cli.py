@@ -72,3 +72,14 @@ def test_snippet_centres_on_the_query_words() -> None:
     shown = snippet(chunk, "hotel nightly limit")
     assert "$225" in shown and shown.startswith("...") and shown.endswith("...")
     assert snippet("short text", "absent") == "short text"
+
+
+def test_path_tags_add_to_the_source_tags() -> None:
+    """Files under a tagged folder get its compliance tags (e.g. phi turns on HIPAA)."""
+    from ragstream.settings import ConnectorSettings
+
+    c = ConnectorSettings(
+        tags=("internal",), path_tags={"clinic/": ("phi",), "finance/": ("financial",)}
+    )
+    assert c.tags_for("clinic/visit.md") == ("internal", "phi")
+    assert c.tags_for("hr/leave.md") == ("internal",)
