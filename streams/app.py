@@ -47,7 +47,13 @@ from schemas import (
 )
 from streams.dsr import AccessReport, DataSubjectService, ErasureReport, audit_for
 from streams.sinks.opensearch import OpenSearchSink
-from streams.stages import ChunkEmbedStage, ComplianceStage, RawRecord, decode_batch
+from streams.stages import (
+    ChunkEmbedStage,
+    ComplianceStage,
+    RawRecord,
+    decode_batch,
+    run_isolating,
+)
 
 log = get_logger(__name__)
 R = TypeVar("R")
@@ -210,16 +216,19 @@ def build_app(settings: Settings, components: Components) -> faust.App:
             good = [e for _, e in decoded.ok]
             if good:
                 engine = components.get_compliance()
-                outcomes = await off_loop("compliance", partial(engine.process, good))
-                for outcome in outcomes:
+                done = await off_loop("compliance", partial(run_isolating, engine.process, good))
+                raw = {id(e): r for r, e in decoded.ok}
+                sends += dead(
+                    dlq_raw, [raw[id(e)].dead(Stage.COMPLIANCE, exc) for e, exc in done.poison]
+                )
+                for _, outcome in done.ok:
                     doc = outcome.document
                     for f in doc.findings:
                         PII_FINDINGS.labels(entity=f.entity_type, action=f.action).inc(f.count)
                     sends.append(clean.send(key=doc.key.encode(), value=doc.to_bytes()))
                     if outcome.audit is not None:
-                        sends.append(
-                            audit.send(key=doc.key.encode(), value=outcome.audit.to_bytes())
-                        )
+                        rec = outcome.audit.to_bytes()
+                        sends.append(audit.send(key=doc.key.encode(), value=rec))
                     EVENTS_OUT.labels(stage="compliance", outcome=doc.op.value).inc()
             await deliver(sends)
 
@@ -235,8 +244,14 @@ def build_app(settings: Settings, components: Components) -> faust.App:
             docs = [d for _, d in decoded.ok]
             if docs:
                 stage = components.get_chunk_embed()
-                embedded = await off_loop("chunk_embed", partial(stage.process, docs))
-                for item in embedded:
+                done_docs = await off_loop(
+                    "chunk_embed", partial(run_isolating, stage.process, docs)
+                )
+                raw_of = {id(d): r for r, d in decoded.ok}
+                sends += dead(
+                    dlq, [raw_of[id(d)].dead(Stage.CHUNK_EMBED, exc) for d, exc in done_docs.poison]
+                )
+                for _, item in done_docs.ok:
                     sends.append(chunks.send(key=item.key.encode(), value=item.to_bytes()))
                     EVENTS_OUT.labels(stage="chunk_embed", outcome=item.document.op.value).inc()
             await deliver(sends)

@@ -6,7 +6,7 @@ for what can never succeed (poison records). Transient failures raise.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
@@ -181,3 +181,40 @@ class ChunkEmbedStage:
                 )
             )
         return out
+
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+@dataclass
+class Isolated(Generic[In, Out]):
+    ok: list[tuple[In, Out]] = field(default_factory=list)
+    poison: list[tuple[In, Exception]] = field(default_factory=list)
+
+
+def run_isolating(
+    fn: Callable[[Sequence[In]], Sequence[Out]], items: Sequence[In]
+) -> Isolated[In, Out]:
+    """Run ``fn`` on the batch; if it raises, run each item alone to find the poison ones.
+
+    When every item of a batch of several fails on its own too, the fault is not in the data
+    (a bug, a broken model file): the first error is raised, so the worker crashes loudly
+    instead of dead-lettering the whole stream.
+    """
+    out: Isolated[In, Out] = Isolated()
+    try:
+        results = fn(items)
+    except Exception:  # retried item by item below, to tell poison from bug
+        pass
+    else:
+        out.ok = list(zip(items, results, strict=True))
+        return out
+    for item in items:
+        try:
+            out.ok.append((item, fn([item])[0]))
+        except Exception as exc:  # a poison record: dead-lettered by the caller
+            out.poison.append((item, exc))
+    if len(items) > 1 and not out.ok:
+        raise out.poison[0][1]
+    return out

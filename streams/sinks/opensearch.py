@@ -131,7 +131,7 @@ class OpenSearchSink:
         settings: OpenSearchSettings,
         client: OpenSearch,
         *,
-        max_retry_s: float = 300.0,
+        max_retry_s: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._settings = settings
@@ -141,16 +141,16 @@ class OpenSearchSink:
 
     def write(self, batch: Sequence[EmbeddedDocument]) -> SinkReport:
         """Write a batch; retries transient failures, returns permanent ones."""
-        deadline = time.monotonic() + self._max_retry_s
+        deadline = None if self._max_retry_s is None else time.monotonic() + self._max_retry_s
         delay = 0.5
         while True:
             try:
                 return self._write_once(batch)
             except (OSConnectionError, ConnectionTimeout, TransientSinkError) as exc:
-                if time.monotonic() + delay > deadline:
+                if deadline is not None and time.monotonic() + delay > deadline:
                     raise TransientSinkError(
                         f"OpenSearch at {self._settings.url} unavailable for "
-                        f"{self._max_retry_s:.0f}s: {exc}"
+                        f"{self._max_retry_s}s: {exc}"
                     ) from exc
                 RETRIES.labels(stage="sink").inc()
                 log.warning("sink_retry", error=type(exc).__name__, delay_s=delay)

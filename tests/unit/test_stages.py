@@ -48,3 +48,31 @@ def test_passthrough_keeps_text_and_identity() -> None:
     ev = ChangeEvent(source_id="s", document_id="d", op=Op.UPSERT, version=4, content="text")
     doc = passthrough_document(ev)
     assert (doc.key, doc.version, doc.text, doc.event_id) == (ev.key, 4, "text", ev.event_id)
+
+
+def test_a_poison_item_is_isolated_and_the_rest_processed() -> None:
+    """One document that crashes a stage is singled out; the others in its batch go on."""
+    from streams.stages import run_isolating
+
+    def stage(items: object) -> list[int]:
+        values = list(items)  # type: ignore[call-overload]
+        if 13 in values:
+            raise ValueError("unlucky document")
+        return [v * 2 for v in values]
+
+    out = run_isolating(stage, [1, 13, 3])
+    assert out.ok == [(1, 2), (3, 6)]
+    assert [(item, str(exc)) for item, exc in out.poison] == [(13, "unlucky document")]
+
+
+def test_a_stage_failing_on_every_item_crashes_loudly() -> None:
+    """When nothing succeeds even alone, it is a bug, not poison: no silent dead-lettering."""
+    import pytest
+
+    from streams.stages import run_isolating
+
+    def broken(items: object) -> list[int]:
+        raise RuntimeError("model file missing")
+
+    with pytest.raises(RuntimeError, match="model file missing"):
+        run_isolating(broken, [1, 2, 3])
