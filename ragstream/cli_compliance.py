@@ -348,61 +348,30 @@ def audit_export(
     kind: Annotated[
         str | None, typer.Option(help="only this kind (ingest, delete, blocked, dsr_erase, ...)")
     ] = None,
-    timeout: Annotated[float, typer.Option(help="stop after this many idle seconds")] = 5.0,
+    timeout: Annotated[float, typer.Option(help="give up after this many idle seconds")] = 10.0,
 ) -> None:
     """Write the audit trail as JSON Lines (entity counts and hashes only, never values)."""
-    from confluent_kafka import Consumer, KafkaError, TopicPartition
-
+    from ragstream.topic_reader import read_topic
     from schemas import AuditRecord
 
     s = _settings()
-    topic = s.kafka.audit_topic
-    consumer = Consumer(
-        {
-            "bootstrap.servers": s.kafka.bootstrap_servers,
-            "group.id": f"ragstream-audit-{uuid.uuid4().hex[:8]}",
-            "enable.auto.commit": False,
-            "enable.partition.eof": True,
-        }
-    )
-    try:
-        meta = consumer.list_topics(topic, timeout=10)
-        parts = list(meta.topics[topic].partitions) if topic in meta.topics else []
-        tps = []
-        for p in parts:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-            if high > low:
-                tps.append(TopicPartition(topic, p, low))
-        consumer.assign(tps)
-        remaining = {tp.partition for tp in tps}
-        idle_deadline = time.monotonic() + timeout
-        lo = since.replace(tzinfo=since.tzinfo or UTC) if since else None
-        hi = until.replace(tzinfo=until.tzinfo or UTC) if until else None
-        while remaining and time.monotonic() < idle_deadline:
-            msg = consumer.poll(0.5)
-            if msg is None:
-                continue
-            err = msg.error()
-            if err is not None:
-                if err.code() == KafkaError._PARTITION_EOF:
-                    remaining.discard(msg.partition())
-                continue
-            idle_deadline = time.monotonic() + timeout
-            value = msg.value()
-            if value is None:
-                continue
-            rec = AuditRecord.from_bytes(value)
-            if document and not (
-                rec.doc_key == document or (rec.doc_key or "").endswith("/" + document)
-            ):
-                continue
-            if kind and rec.kind != kind:
-                continue
-            if (lo and rec.at < lo) or (hi and rec.at >= hi):
-                continue
-            typer.echo(rec.model_dump_json())
-    finally:
-        consumer.close()
+    lo = since.replace(tzinfo=since.tzinfo or UTC) if since else None
+    hi = until.replace(tzinfo=until.tzinfo or UTC) if until else None
+    for _, value in read_topic(
+        s.kafka.bootstrap_servers, s.kafka.audit_topic, idle_timeout=timeout
+    ):
+        if value is None:
+            continue
+        rec = AuditRecord.from_bytes(value)
+        if document and not (
+            rec.doc_key == document or (rec.doc_key or "").endswith("/" + document)
+        ):
+            continue
+        if kind and rec.kind != kind:
+            continue
+        if (lo and rec.at < lo) or (hi and rec.at >= hi):
+            continue
+        typer.echo(rec.model_dump_json())
 
 
 def purge(

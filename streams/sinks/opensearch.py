@@ -59,9 +59,10 @@ class SinkReport:
     failures: list[SinkFailure] = field(default_factory=list)
 
 
-def _doc_source(item: EmbeddedDocument, now: str) -> dict[str, Any]:
+def _common_source(item: EmbeddedDocument, now: str) -> dict[str, Any]:
+    """The fields both indices carry for a document version."""
     d = item.document
-    body: dict[str, Any] = {
+    return {
         "doc_key": d.key,
         "source_id": d.source_id,
         "document_id": d.document_id,
@@ -77,50 +78,36 @@ def _doc_source(item: EmbeddedDocument, now: str) -> dict[str, Any]:
         "occurred_at": d.occurred_at.isoformat(),
         "indexed_at": now,
         "expires_at": d.expires_at.isoformat() if d.expires_at else None,
-        "deleted": d.op is Op.DELETE,
-        "frameworks": list(d.frameworks),
     }
+
+
+def _doc_source(item: EmbeddedDocument, now: str) -> dict[str, Any]:
+    d = item.document
+    body = _common_source(item, now)
+    body.update(deleted=d.op is Op.DELETE, frameworks=list(d.frameworks))
     if d.op is Op.UPSERT:
         body.update(title=d.title, text=d.text, chunk_count=len(item.chunks))
     return body
 
 
 def _chunk_sources(item: EmbeddedDocument, now: str) -> list[tuple[str, dict[str, Any]]]:
-    d = item.document
-    out = []
-    for c in item.chunks:
-        out.append(
-            (
-                c.chunk_id,
-                {
-                    "doc_key": d.key,
-                    "source_id": d.source_id,
-                    "document_id": d.document_id,
-                    "version": d.version,
-                    "title": d.title,
-                    "uri": d.uri,
-                    "content_type": d.content_type,
-                    "acl_users": list(d.acl.users),
-                    "acl_groups": list(d.acl.groups),
-                    "classification": d.classification.value,
-                    "tags": list(d.tags),
-                    "subject_ids": list(d.subject_ids),
-                    "policy_id": d.policy_id,
-                    "occurred_at": d.occurred_at.isoformat(),
-                    "indexed_at": now,
-                    "expires_at": d.expires_at.isoformat() if d.expires_at else None,
-                    "chunk_id": c.chunk_id,
-                    "chunk_index": c.index,
-                    "chunk_count": len(item.chunks),
-                    "start": c.start,
-                    "end": c.end,
-                    "text": c.text,
-                    "model_id": item.model_id,
-                    "embedding": list(c.embedding),
-                },
-            )
+    common = _common_source(item, now)
+    common.update(title=item.document.title, chunk_count=len(item.chunks), model_id=item.model_id)
+    return [
+        (
+            c.chunk_id,
+            {
+                **common,
+                "chunk_id": c.chunk_id,
+                "chunk_index": c.index,
+                "start": c.start,
+                "end": c.end,
+                "text": c.text,
+                "embedding": list(c.embedding),
+            },
         )
-    return out
+        for c in item.chunks
+    ]
 
 
 class OpenSearchSink:

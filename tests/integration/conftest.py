@@ -17,7 +17,9 @@ import pytest
 from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
 
+from connectors.publisher import KafkaPublisher
 from ragstream.settings import Settings
+from schemas import ChangeEvent
 from streams.sinks.indices import make_client
 
 T = TypeVar("T")
@@ -106,6 +108,15 @@ class Namespace:
         if app_id:
             extra["RAGSTREAM_WORKER__DATA_DIR"] = str(self.tmp / f"worker-{app_id}")
         return self.spawn(["worker"], log_name, extra)
+
+    def publish(self, events: list[ChangeEvent]) -> None:
+        """Publish change events as a connector would (idempotent producer, keyed)."""
+        publisher = KafkaPublisher(self.settings.kafka)
+        try:
+            publisher.publish(events)
+            publisher.flush(30)
+        finally:
+            publisher.close()
 
     def log_text(self, log_name: str) -> str:
         path = self.tmp / f"{log_name}.log"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-from connectors.publisher import KafkaPublisher
 from schemas import AuditRecord, ChangeEvent, Op
 from tests.integration.conftest import Namespace, wait_for
 from tests.integration.kafka_read import read_topic
@@ -84,12 +83,7 @@ def _publish(ns: Namespace) -> list[ChangeEvent]:
         )
         for doc_id, text in DOCS.items()
     ]
-    publisher = KafkaPublisher(ns.settings.kafka)
-    try:
-        publisher.publish(events)
-        publisher.flush(30)
-    finally:
-        publisher.close()
+    ns.publish(events)
     return events
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from connectors.publisher import KafkaPublisher
 from schemas import AuditRecord, ChangeEvent, Op
 from streams.compliance import subject_ids_for
 from tests.integration.conftest import Namespace, wait_for
@@ -27,15 +26,6 @@ def _event(doc_id: str, version: int) -> ChangeEvent:
     )
 
 
-def _publish(ns: Namespace, events: list[ChangeEvent]) -> None:
-    publisher = KafkaPublisher(ns.settings.kafka)
-    try:
-        publisher.publish(events)
-        publisher.flush(30)
-    finally:
-        publisher.close()
-
-
 def _live_ids(ns: Namespace) -> set[str]:
     return {d["document_id"] for d in ns.documents()}
 
@@ -46,7 +36,7 @@ def test_erasing_a_subject_removes_their_documents_only_and_blocks_reingestion(
     """Erasure removes every chunk linked to Alice, keeps Bruno's, audits, and blocks replays."""
     ns.start_worker()
     assert ns.run(["topics"]).returncode == 0
-    _publish(ns, [_event(d, 1) for d in TEXTS])
+    ns.publish([_event(d, 1) for d in TEXTS])
     wait_for(lambda: _live_ids(ns) == set(TEXTS), 180, "the four documents to be indexed")
     key = ns.settings.compliance.hmac_key
     alice_ids = set(subject_ids_for(key, emails=[ALICE[1]], names=[ALICE[0]]))
@@ -78,7 +68,7 @@ def test_erasing_a_subject_removes_their_documents_only_and_blocks_reingestion(
     assert tombstoned == {b"crm/alice-contract.md", b"crm/joint-meeting.md"}
 
     # Re-ingesting the same content (a replay, or the source re-sending) stays out.
-    _publish(ns, [_event("alice-contract.md", 2)])
+    ns.publish([_event("alice-contract.md", 2)])
 
     def blocked() -> AuditRecord | None:
         for _, value in read_topic(k.bootstrap_servers, k.audit_topic):
@@ -114,7 +104,7 @@ def test_erasing_a_subject_removes_their_documents_only_and_blocks_reingestion(
         ]
     )
     assert allow.returncode == 0, allow.stderr
-    _publish(ns, [_event("alice-contract.md", 3)])
+    ns.publish([_event("alice-contract.md", 3)])
     wait_for(
         lambda: "alice-contract.md" in _live_ids(ns), 120, "re-ingestion after the new legal basis"
     )

@@ -6,7 +6,6 @@ import json
 import time
 from pathlib import Path
 
-from connectors.publisher import KafkaPublisher
 from schemas import AuditRecord, ChangeEvent, Op
 from tests.integration.conftest import Namespace, wait_for
 from tests.integration.kafka_read import read_topic
@@ -23,15 +22,6 @@ rules:
 """
 
 
-def _publish(ns: Namespace, events: list[ChangeEvent]) -> None:
-    publisher = KafkaPublisher(ns.settings.kafka)
-    try:
-        publisher.publish(events)
-        publisher.flush(30)
-    finally:
-        publisher.close()
-
-
 def test_expired_chunks_are_purged(ns: Namespace, tmp_path: Path) -> None:
     """Every chunk carries the policy's expiry, and `ragstream purge` deletes what expired."""
     policy = tmp_path / "short.yaml"
@@ -46,7 +36,7 @@ def test_expired_chunks_are_purged(ns: Namespace, tmp_path: Path) -> None:
         version=1,
         content="The badge office moved to building C, second floor.",
     )
-    _publish(ns, [event])
+    ns.publish([event])
     wait_for(lambda: ns.documents(), 120, "the note to be indexed")
     chunks = ns.chunks()
     assert chunks and all(c["expires_at"] for c in chunks)
@@ -89,7 +79,7 @@ def test_ccpa_opt_out_drops_documents_of_the_subject(ns: Namespace) -> None:
             tags=("california",),
         ),
     ]
-    _publish(ns, events)
+    ns.publish(events)
     wait_for(
         lambda: [d for d in ns.documents() if d["document_id"] == "other.md"],
         120,

@@ -1,0 +1,1 @@
+"""End-to-end pipeline benchmark (``python -m bench.pipeline.run``)."""
