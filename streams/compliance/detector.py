@@ -8,7 +8,7 @@ public suffix list.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,6 +34,7 @@ from presidio_analyzer.predefined_recognizers import (
     UuidRecognizer,
 )
 
+from streams.compliance.persons import PERSON, context_names, is_not_person, normalise_list
 from streams.compliance.recognizers import MASTERCARD_2_SERIES, ragstream_recognizers
 
 LANGUAGE = "en"
@@ -148,13 +149,39 @@ def build_registry() -> RecognizerRegistry:
     return RecognizerRegistry(recognizers=recognizers, supported_languages=[LANGUAGE])
 
 
+def refine_persons(
+    text: str, detections: Sequence[Detection], not_person: frozenset[str] = frozenset()
+) -> list[Detection]:
+    """PERSON findings of the NER pass minus technology/product words (``NOT_PERSON`` and
+    ``not_person``), plus names found from context in the same text (``persons.py``)."""
+    kept = [
+        d
+        for d in detections
+        if d.entity_type != PERSON or not is_not_person(text[d.start : d.end], not_person)
+    ]
+    known = [(d.start, d.end) for d in kept if d.entity_type == PERSON]
+    extra = [
+        Detection(PERSON, n.start, n.end, n.score)
+        for n in context_names(text, known)
+        if not is_not_person(text[n.start : n.end], not_person)
+    ]
+    return kept + extra
+
+
 class PresidioDetector:
     """Batch PII detection: spaCy runs once over the batch (``nlp.pipe``), then every
-    recogniser runs on each text with the precomputed NLP artifacts."""
+    recogniser runs on each text with the precomputed NLP artifacts, then the context-based
+    person rules (``refine_persons``).
 
-    def __init__(self, spacy_model: str, batch_size: int = 16) -> None:
+    ``not_person`` adds a deployment's product names to ``persons.NOT_PERSON``.
+    """
+
+    def __init__(
+        self, spacy_model: str, batch_size: int = 16, not_person: Iterable[str] = ()
+    ) -> None:
         self._spacy_model = spacy_model
         self._batch_size = batch_size
+        self._not_person = normalise_list(not_person)
         self._analyzer: AnalyzerEngine | None = None
 
     def warm_up(self) -> None:
@@ -184,7 +211,8 @@ class PresidioDetector:
         )
         out: list[list[Detection]] = []
         for text, artifacts in batches:
-            out.append(self._analyze_one(analyzer, str(text), artifacts))
+            dets = self._analyze_one(analyzer, str(text), artifacts)
+            out.append(refine_persons(str(text), dets, self._not_person))
         return out
 
     @staticmethod

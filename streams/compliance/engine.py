@@ -20,6 +20,7 @@ from schemas.document import CleanDocument, Sensitivity
 from streams.compliance.classify import classify
 from streams.compliance.detector import Detection, Detector, PresidioDetector
 from streams.compliance.optout import InMemoryOptOutRegistry, OptOutRegistry
+from streams.compliance.persons import PERSON, is_not_person, normalise_list
 from streams.compliance.policy import Action, Policy, ResolvedPolicy
 from streams.compliance.pseudonym import Pseudonymizer
 from streams.compliance.transform import Finding, Rewriter, resolve
@@ -96,6 +97,7 @@ class ComplianceEngine:
         self._pseudonymizer = Pseudonymizer(settings.hmac_key)
         self._rewriter = Rewriter(self._pseudonymizer, policy.mask_char, policy.mask_keep_last)
         self._worker = worker
+        self._not_person = normalise_list(policy.not_person)
 
     @property
     def policy(self) -> Policy:
@@ -154,7 +156,16 @@ class ComplianceEngine:
         hint: str | None,
     ) -> RedactionResult:
         resolved = self._resolve(source_id, tags, hint)
-        kept = [d for d in detections if d.score >= self._policy.min_score]
+        kept = [
+            d
+            for d in detections
+            if d.score >= self._policy.min_score
+            and not (
+                self._not_person
+                and d.entity_type == PERSON
+                and is_not_person(text[d.start : d.end], self._not_person)
+            )
+        ]
         findings = tuple(resolve(kept, resolved.action_for))
         subject_ids = self._subject_ids(text, kept)
         classification = classify(

@@ -41,6 +41,7 @@ CUSTOM_ENTITIES: Final = frozenset(
         "BIOMETRIC_ID",
         "STREET_ADDRESS",
         "ZIP_CODE",
+        "DATE_OF_BIRTH",
     }
 )
 
@@ -51,7 +52,7 @@ KNOWN_ENTITIES: Final = PRESIDIO_ENTITIES | CUSTOM_ENTITIES
 SAFE_HARBOR: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("names", ("PERSON",)),
     ("geographic subdivisions smaller than a state", ("STREET_ADDRESS", "ZIP_CODE", "LOCATION")),
-    ("dates (except year) related to an individual", ("DATE_TIME",)),
+    ("dates (except year) related to an individual", ("DATE_TIME", "DATE_OF_BIRTH")),
     ("telephone numbers", ("PHONE_NUMBER",)),
     ("fax numbers", ("PHONE_NUMBER",)),
     ("e-mail addresses", ("EMAIL_ADDRESS",)),

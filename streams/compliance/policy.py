@@ -155,6 +155,11 @@ class Policy(_Strict):
     default_action: Action = Action.REDACT
     mask_char: str = Field(default="*", min_length=1, max_length=1)
     mask_keep_last: int = Field(default=4, ge=0, le=8)
+    not_person: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = Field(
+        default=(),
+        description="product/technology words or phrases never taken for a PERSON, on top "
+        "of persons.NOT_PERSON (case-insensitive; a finding containing one is dropped)",
+    )
     classification: ClassificationRules = ClassificationRules()
     rules: tuple[FrameworkRule, ...] = Field(min_length=1)
 

@@ -1,6 +1,6 @@
 """Recognisers ragstream adds to Presidio: an offline e-mail validator and identifiers
 Presidio does not know (medical record, account, health plan, licence, vehicle, device and
-biometric numbers, street addresses, ZIP codes, US phone layouts).
+biometric numbers, street addresses, ZIP codes, labelled dates of birth, US phone layouts).
 
 Labelled identifiers ("MRN: 1234567") use a look-behind, so the finding covers the value
 only and the label stays readable in the redacted text ("MRN: <MRN>").
@@ -48,6 +48,19 @@ def _labelled(entity: str, name: str, labels: str, value: str, score: float) -> 
     pattern = Pattern(name, rf"(?<=\b(?:{labels}){_SEP}){value}", score)
     return PatternRecognizer(supported_entity=entity, name=name, patterns=[pattern])
 
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# A date after a date-of-birth label ("DOB: 1987-06-04", "| Date of birth | 06/04/1987 |",
+# "born 4 June 1987"); the label stays readable.
+DATE_OF_BIRTH_PATTERN = Pattern(
+    "date_of_birth",
+    r"(?<=\b(?:DOB|D\.O\.B\.?|date\s+of\s+birth|birth\s*date|born(?:\s+on)?)"
+    r"\s*(?:\*\*)?\s*[:|=]?\s*(?:\*\*)?\s*)"
+    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
+    r"(?![\w/-])",
+    0.85,
+)
 
 _STREET_SUFFIX = (
     r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
@@ -119,6 +132,11 @@ def ragstream_recognizers() -> list[EntityRecognizer]:
             r"fingerprint|biometric|retina|iris|voiceprint|face\s*print",
             r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,39}\b",
             0.6,
+        ),
+        PatternRecognizer(
+            supported_entity="DATE_OF_BIRTH",
+            name="date_of_birth",
+            patterns=[DATE_OF_BIRTH_PATTERN],
         ),
         PatternRecognizer(
             supported_entity="VEHICLE_ID",
