@@ -23,7 +23,7 @@ from typing import Any, TypeVar, cast
 
 import faust
 from faust.types import EventT, StreamT
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import generate_latest
 
 from ragstream.logs import get_logger
 from ragstream.metrics import (
@@ -309,7 +309,8 @@ def build_app(settings: Settings, components: Components) -> faust.App:
 
     @app.page("/metrics/")
     async def metrics(web: Any, request: Any) -> Any:
-        return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+        # aiohttp refuses a charset inside content_type; Prometheus reads text 0.0.4 as is.
+        return web.bytes(generate_latest(), content_type="text/plain; version=0.0.4")
 
     return app
 

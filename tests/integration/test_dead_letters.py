@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 from confluent_kafka import Producer
 
 from ragstream.deadletters import read_dead_letters
@@ -15,6 +16,7 @@ def test_malformed_messages_are_dead_lettered_and_later_events_indexed(ns: Names
     """Garbage, wrong schema, undecodable and oversized records get a reason; valid ones index."""
     ns.env["RAGSTREAM_KAFKA__MAX_EVENT_BYTES"] = "8192"
     assert ns.run(["topics"]).returncode == 0
+    ns.env["RAGSTREAM_WORKER__WEB_PORT"] = "16066"
     ns.start_worker()
     k = ns.settings.kafka
     producer = Producer({"bootstrap.servers": k.bootstrap_servers, "enable.idempotence": True})
@@ -55,3 +57,14 @@ def test_malformed_messages_are_dead_lettered_and_later_events_indexed(ns: Names
     # Nothing of the poison reached the post-compliance dead letters or the index.
     assert not list(read_dead_letters(k, k.dlq_topic, limit=10, timeout=3))
     assert [d["document_id"] for d in ns.documents()] == ["after-the-poison.md"]
+
+    # Operators see it too: the worker's Prometheus endpoint counts the dead letters.
+    metrics = httpx.get("http://127.0.0.1:16066/metrics/", timeout=10)
+    assert metrics.status_code == 200
+    counted = [
+        line
+        for line in metrics.text.splitlines()
+        if line.startswith("ragstream_dead_letters_total{") and 'stage="decode"' in line
+    ]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in counted) == 4
+    assert httpx.get("http://127.0.0.1:16066/health/", timeout=10).json()["status"] == "ok"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `make bench`: the compliance, embedding and pipeline benchmarks; results in bench/results/.
+# The pipeline benchmark needs the local stack, which this script starts (and leaves running).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+echo "== compliance (labelled corpus, ragstream batch vs per-text Presidio)"
+$PY -m bench.compliance.run --n 800 --out bench/results
+echo "== embedding (batch sizes, threads, length sorting)"
+$PY bench/embedding/run.py
+echo "== pipeline (real Kafka + worker + OpenSearch vs bare stages vs naive loop)"
+bash compose/stack.sh up
+$PY bench/pipeline/run.py --out bench/results
