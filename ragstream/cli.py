@@ -132,28 +132,56 @@ def connect_filesystem(
     once: Annotated[
         bool, typer.Option("--once", help="publish the initial scan, then exit")
     ] = False,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", help="compliance tag for every file (phi, financial, california)"),
+    ] = None,
+    path_tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--path-tag", help="PREFIX=TAG: tag files under a relative path (clinic/=phi)"
+        ),
+    ] = None,
 ) -> None:
     """Publish the text and Markdown files under PATH as change events, then follow changes.
 
     An initial scan publishes what changed since the last run (checkpoint under
     RAGSTREAM_CONNECTORS__STATE_DIR); then creates, edits, renames and deletes are published
-    as they happen. Unreadable or oversized files go to the raw dead-letter topic.
+    as they happen. Unreadable or oversized files go to the raw dead-letter topic. Tags
+    select compliance frameworks (phi: HIPAA, financial: SOX, california: CCPA).
     """
+    from dataclasses import asdict
+
+    from connectors.base import PublishError
     from connectors.filesystem import FileSystemSource
     from connectors.publisher import KafkaPublisher
-    from connectors.topics import ensure_topics
+    from connectors.topics import TopicSetupError, ensure_topics
 
     s = _settings()
-    ensure_topics(s.kafka)
+    path_tags = dict(s.connectors.path_tags)
+    for item in path_tag or []:
+        prefix, sep, value = item.partition("=")
+        if not sep or not value:
+            typer.echo(f"error: --path-tag wants PREFIX=TAG, got {item!r}", err=True)
+            raise typer.Exit(2)
+        path_tags[prefix] = (*path_tags.get(prefix, ()), value)
+    connectors = s.connectors.model_copy(
+        update={"tags": (*s.connectors.tags, *(tag or [])), "path_tags": path_tags}
+    )
+    s = s.model_copy(update={"connectors": connectors})
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     publisher = KafkaPublisher(s.kafka)
     try:
+        ensure_topics(s.kafka)
         summary = FileSystemSource(path, s, publisher).run(stop, once=once)
+    except (PublishError, TopicSetupError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     finally:
         publisher.close()
-    typer.echo(json.dumps(summary.as_dict()) if hasattr(summary, "as_dict") else str(summary))
+    typer.echo(json.dumps(asdict(summary)))
 
 
 @app.command()

@@ -33,9 +33,18 @@ step "3/7 starting a Faust worker and the file-system connector (logs in $LOGS)"
 $RS worker >"$LOGS/worker.log" 2>&1 & pids+=($!)
 $RS connect filesystem "$CORPUS" --path-tag clinic/=phi >"$LOGS/connector.log" 2>&1 & pids+=($!)
 echo "worker pid ${pids[0]}, connector pid ${pids[1]}"
+sleep 3
+for i in 0 1; do
+  if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+    log=$([ "$i" = 0 ] && echo worker || echo connector)
+    echo "error: the $log exited; last lines of $LOGS/$log.log:" >&2
+    tail -20 "$LOGS/$log.log" >&2
+    exit 1
+  fi
+done
 
 step "4/7 waiting until all $n_docs documents are indexed"
-$RS index stats --wait-docs "$n_docs" --timeout 600
+$RS index stats --wait-docs "$n_docs" --timeout 300
 
 step "5/7 queries"
 for q in "How do I reset my VPN password?" \

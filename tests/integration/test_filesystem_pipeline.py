@@ -38,7 +38,7 @@ def test_watched_folder_changes_reach_the_index_exactly(ns: Namespace, tmp_path:
     _write(root / "team" / "oncall.md", "# On-call\n\nPage the platform team first. marker-gamma\n")
 
     ns.start_worker()
-    ns.spawn(["connect", "filesystem", str(root)], "connector")
+    ns.spawn(["connect", "filesystem", str(root), "--path-tag", "team/=hr"], "connector")
 
     def all_three() -> dict[str, dict[str, object]] | None:
         st = index_state(ns)
@@ -87,6 +87,8 @@ def test_watched_folder_changes_reach_the_index_exactly(ns: Namespace, tmp_path:
         )
 
     wait_for(renamed, TIMEOUT, "the rename to move the document")
+    tags = {d["document_id"]: d["tags"] for d in ns.documents()}
+    assert tags["team/escalation.md"] == ["hr"] and tags["guide.md"] == []
 
     # Delete: nothing of the file is left.
     (root / "notes.txt").unlink()

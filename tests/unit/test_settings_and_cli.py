@@ -83,3 +83,12 @@ def test_path_tags_add_to_the_source_tags() -> None:
     )
     assert c.tags_for("clinic/visit.md") == ("internal", "phi")
     assert c.tags_for("hr/leave.md") == ("internal",)
+
+
+def test_a_malformed_path_tag_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    """`--path-tag` needs PREFIX=TAG; a typo is an error, not an untagged PHI folder."""
+    result = CliRunner().invoke(
+        app, ["connect", "filesystem", str(tmp_path), "--path-tag", "clinic"]
+    )
+    assert result.exit_code == 2
+    assert "PREFIX=TAG" in result.output
