@@ -5,6 +5,7 @@ Sends one Metadata request (v4, supported by Kafka 1.0 up to 4.x) and exits 0
 when the broker answers with at least one registered broker, 1 otherwise.
 Usage: kafka_probe.py HOST PORT [TIMEOUT_SECONDS]
 """
+
 import socket
 import struct
 import sys

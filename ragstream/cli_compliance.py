@@ -152,6 +152,8 @@ def _subject_ids(
 Emails = Annotated[list[str] | None, typer.Option("--email", help="the subject's e-mail address")]
 Names = Annotated[list[str] | None, typer.Option("--name", help="the subject's full name")]
 Phones = Annotated[list[str] | None, typer.Option("--phone", help="the subject's phone number")]
+Requester = Annotated[str, typer.Option(help="who asks (recorded in the audit trail)")]
+Wait = Annotated[float, typer.Option(help="seconds to wait for a worker (0: just submit)")]
 
 
 @dsr_app.command("access")
@@ -159,7 +161,7 @@ def dsr_access(
     email: Emails = None,
     name: Names = None,
     phone: Phones = None,
-    requester: Annotated[str, typer.Option(help="who asks (recorded in the audit trail)")] = "cli",
+    requester: Requester = "cli",
 ) -> None:
     """Print (JSON) every indexed document and chunk linked to the subject; audited."""
     from schemas import SubjectRequest
@@ -225,10 +227,8 @@ def dsr_erase(
     email: Emails = None,
     name: Names = None,
     phone: Phones = None,
-    requester: Annotated[str, typer.Option(help="who asks (audited)")] = "cli",
-    wait: Annotated[
-        float, typer.Option(help="seconds to wait for a worker to finish (0: just submit)")
-    ] = 120.0,
+    requester: Requester = "cli",
+    wait: Wait = 120.0,
 ) -> None:
     """Erase the subject: remove their documents from both indices, tombstone them in the
     compacted topics, and block re-ingestion until a new legal basis is recorded."""
@@ -243,10 +243,8 @@ def dsr_opt_out(
     email: Emails = None,
     name: Names = None,
     phone: Phones = None,
-    requester: Annotated[str, typer.Option(help="who asks (audited)")] = "cli",
-    wait: Annotated[
-        float, typer.Option(help="seconds to wait for a worker (0: just submit)")
-    ] = 120.0,
+    requester: Requester = "cli",
+    wait: Wait = 120.0,
 ) -> None:
     """CCPA opt-out: documents of the subject from CCPA sources are no longer processed."""
     s = _settings()
@@ -261,10 +259,8 @@ def dsr_allow(
     email: Emails = None,
     name: Names = None,
     phone: Phones = None,
-    requester: Annotated[str, typer.Option(help="who asks (audited)")] = "cli",
-    wait: Annotated[
-        float, typer.Option(help="seconds to wait for a worker (0: just submit)")
-    ] = 120.0,
+    requester: Requester = "cli",
+    wait: Wait = 120.0,
 ) -> None:
     """Lift an erasure block with a new legal basis, so the subject's documents may return."""
     s = _settings()

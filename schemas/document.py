@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from schemas.audit import EntityCount
 from schemas.base import WireModel
-from schemas.change import Acl, Op
+from schemas.change import Acl, ChangeEvent, Op
 from schemas.keys import document_key
 
 
@@ -51,3 +51,19 @@ class CleanDocument(WireModel):
     @property
     def key(self) -> str:
         return document_key(self.source_id, self.document_id)
+
+    @classmethod
+    def deletion_of(cls, event: ChangeEvent, **fields: Any) -> CleanDocument:
+        """A versioned delete of ``event``'s document (the event's own version and identity)."""
+        return cls(
+            event_id=event.event_id,
+            source_id=event.source_id,
+            document_id=event.document_id,
+            op=Op.DELETE,
+            version=event.version,
+            occurred_at=event.occurred_at,
+            uri=event.uri,
+            acl=event.acl,
+            tags=event.tags,
+            **fields,
+        )

@@ -309,17 +309,9 @@ class ComplianceEngine:
             event.tags,
             floor=resolved.classification_floor,
         )
-        document = CleanDocument(
-            event_id=event.event_id,
-            source_id=event.source_id,
-            document_id=event.document_id,
-            op=Op.DELETE,
-            version=event.version,
-            occurred_at=event.occurred_at,
-            uri=event.uri,
-            acl=event.acl,
+        document = CleanDocument.deletion_of(
+            event,
             classification=classification,
-            tags=event.tags,
             policy_id=self._policy.id,
             policy_version=self._policy.version,
             frameworks=resolved.frameworks,

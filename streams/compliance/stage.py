@@ -88,18 +88,7 @@ def _hand_on(
 
 
 def _as_delete(event: ChangeEvent, subject_ids: tuple[str, ...]) -> CleanDocument:
-    return CleanDocument(
-        event_id=event.event_id,
-        source_id=event.source_id,
-        document_id=event.document_id,
-        op=Op.DELETE,
-        version=event.version,
-        occurred_at=event.occurred_at,
-        uri=event.uri,
-        acl=event.acl,
-        tags=event.tags,
-        subject_ids=subject_ids,
-    )
+    return CleanDocument.deletion_of(event, subject_ids=subject_ids)
 
 
 __all__ = ["AuditRecord", "PolicyComplianceStage"]
