@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import socket
-
 import faust
+from opensearchpy import OpenSearch
 
 from ragstream.logs import get_logger, logging_dict_config
 from ragstream.metrics import WORKER_UP
 from ragstream.settings import Settings
-from streams.app import Components, build_app
+from streams.app import Components, build_app, worker_name
 from streams.chunking import TokenChunker
 from streams.dsr import DataSubjectService, KafkaTombstones
 from streams.embedding import DIMENSION, OnnxMiniLmEmbedder
@@ -21,7 +19,7 @@ from streams.stages import ChunkEmbedStage, ComplianceStage, PassthroughComplian
 log = get_logger(__name__)
 
 
-def make_compliance(settings: Settings) -> ComplianceStage:
+def make_compliance(settings: Settings, client: OpenSearch) -> ComplianceStage:
     """The compliance stage configured by settings (passthrough only when disabled)."""
     if not settings.compliance.enabled:
         log.warning("compliance_disabled", policy="passthrough")
@@ -29,30 +27,27 @@ def make_compliance(settings: Settings) -> ComplianceStage:
     from streams.compliance.stage import PolicyComplianceStage
     from streams.registry import SubjectRegistry
 
-    registry = SubjectRegistry(settings.opensearch, make_client(settings.opensearch))
-    worker = f"{socket.gethostname()}:{os.getpid()}"
-    return PolicyComplianceStage(settings.compliance, registry.snapshot, worker=worker)
+    registry = SubjectRegistry(settings.opensearch, client)
+    return PolicyComplianceStage(settings.compliance, registry.snapshot, worker=worker_name())
 
 
-def make_components(settings: Settings) -> Components:
+def make_components(settings: Settings, client: OpenSearch) -> Components:
+    """Factories of the heavy parts; ``client`` (thread-safe) serves every stage."""
+
     def chunk_embed() -> ChunkEmbedStage:
         return ChunkEmbedStage(
             TokenChunker(settings.chunking), OnnxMiniLmEmbedder(settings.embedding)
         )
 
     def sink() -> OpenSearchSink:
-        client = make_client(settings.opensearch)
-        ensure_indices(client, settings.opensearch, dimension=DIMENSION)
         return OpenSearchSink(settings.opensearch, client)
 
     def dsr() -> DataSubjectService:
         return DataSubjectService(
-            settings,
-            make_client(settings.opensearch),
-            KafkaTombstones(settings.kafka.bootstrap_servers),
+            settings, client, KafkaTombstones(settings.kafka.bootstrap_servers)
         )
 
-    return Components(lambda: make_compliance(settings), chunk_embed, sink, dsr)
+    return Components(lambda: make_compliance(settings, client), chunk_embed, sink, dsr)
 
 
 def run_worker(settings: Settings) -> None:
@@ -63,7 +58,7 @@ def run_worker(settings: Settings) -> None:
     settings.worker.data_dir.mkdir(parents=True, exist_ok=True)
     client = make_client(settings.opensearch)
     ensure_indices(client, settings.opensearch, dimension=DIMENSION)
-    app = build_app(settings, make_components(settings))
+    app = build_app(settings, make_components(settings, client))
     WORKER_UP.set(1)
     worker = faust.Worker(
         app,

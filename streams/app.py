@@ -41,7 +41,6 @@ from schemas import (
     CleanDocument,
     DeadLetter,
     EmbeddedDocument,
-    Op,
     Stage,
     SubjectRequest,
 )
@@ -110,7 +109,7 @@ def execute_request(service: DataSubjectService, request: SubjectRequest) -> Aud
         service.opt_out(request)
     elif request.kind == "lift_erasure":
         service.lift_erasure(request)
-    return audit_for(request, report, _worker_name())
+    return audit_for(request, report, worker_name())
 
 
 def _records(events: Sequence[EventT[bytes]]) -> list[RawRecord]:
@@ -305,7 +304,7 @@ def build_app(settings: Settings, components: Components) -> faust.App:
 
     @app.page("/health/")
     async def health(web: Any, request: Any) -> Any:
-        return web.json({"status": "ok", "worker": _worker_name()})
+        return web.json({"status": "ok", "worker": worker_name()})
 
     @app.page("/metrics/")
     async def metrics(web: Any, request: Any) -> Any:
@@ -325,8 +324,8 @@ def _last_version_per_key(items: Sequence[EmbeddedDocument]) -> list[EmbeddedDoc
     return list(newest.values())
 
 
-def _worker_name() -> str:
+def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-__all__ = ["Components", "Op", "build_app"]
+__all__ = ["Components", "build_app", "worker_name"]
