@@ -26,7 +26,7 @@ from connectors.fs_files import (
 from connectors.fs_watch import PathQueue
 from connectors.publisher import dead_letter_room
 from connectors.runner import RunSummary, run_source
-from ragstream.settings import Settings
+from infra.settings import Settings
 from schemas import ChangeEvent, DeadLetter, Op, Stage, document_key
 
 log = structlog.get_logger(__name__)

@@ -13,7 +13,7 @@ from confluent_kafka import KafkaError, Message, Producer
 
 from connectors.base import PublishError
 from connectors.metrics import DEAD_LETTERS, EVENTS_PUBLISHED, source_of
-from ragstream.settings import KafkaSettings
+from infra.settings import KafkaSettings
 from schemas import ChangeEvent, DeadLetter, Stage
 
 log = structlog.get_logger(__name__)

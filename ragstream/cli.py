@@ -14,9 +14,9 @@ from typing import Annotated
 
 import typer
 
+from infra.logs import configure_logging
+from infra.settings import Settings, get_settings
 from ragstream import cli_compliance
-from ragstream.logs import configure_logging
-from ragstream.settings import Settings, get_settings
 
 app = typer.Typer(
     help=(
@@ -102,7 +102,7 @@ def stack_status() -> None:
 @app.command()
 def topics() -> None:
     """Create the ragstream topics on the broker if they are missing."""
-    from connectors.topics import ensure_topics
+    from infra.kafka_admin import ensure_topics
 
     s = _settings()
     result = ensure_topics(s.kafka)
@@ -155,7 +155,7 @@ def connect_filesystem(
     from connectors.base import PublishError
     from connectors.filesystem import FileSystemSource
     from connectors.publisher import KafkaPublisher
-    from connectors.topics import TopicSetupError, ensure_topics
+    from infra.kafka_admin import TopicSetupError, ensure_topics
 
     s = _settings()
     path_tags = dict(s.connectors.path_tags)
@@ -197,9 +197,9 @@ def query(
     """Hybrid search (BM25 + k-NN, reciprocal rank fusion) over rag-chunks, ACL-filtered."""
     from dataclasses import asdict
 
+    from infra.opensearch import make_client
     from streams.embedding import OnnxMiniLmEmbedder
     from streams.query import HybridSearcher
-    from streams.sinks.indices import make_client
 
     s = _settings()
     embedder = OnnxMiniLmEmbedder(s.embedding)
@@ -226,7 +226,7 @@ def index_stats(
     timeout: Annotated[float, typer.Option(help="seconds to wait with --wait-docs")] = 300.0,
 ) -> None:
     """Count live documents and chunks; with --wait-docs, show progress until reached."""
-    from streams.sinks.indices import make_client
+    from infra.opensearch import make_client
     from streams.sinks.stats import index_counts
 
     s = _settings()
@@ -266,7 +266,8 @@ def index_reset(
     yes: Annotated[bool, typer.Option("--yes", help="really delete")] = False,
 ) -> None:
     """Delete both indices (they are re-created by the next worker start)."""
-    from streams.sinks.indices import drop_indices, make_client
+    from infra.opensearch import make_client
+    from streams.sinks.indices import drop_indices
 
     s = _settings()
     if not yes:
@@ -285,7 +286,7 @@ def dlq(
     timeout: Annotated[float, typer.Option(help="seconds to wait for more")] = 5.0,
 ) -> None:
     """Print dead letters (stage, error, reason, origin) as JSON Lines, without content."""
-    from ragstream.deadletters import read_dead_letters
+    from infra.deadletters import read_dead_letters
 
     s = _settings()
     topic = s.kafka.dlq_raw_topic if raw else s.kafka.dlq_topic

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ragstream.logs import configure_logging
-from ragstream.settings import Settings, get_settings
+from infra.logs import configure_logging
+from infra.settings import Settings, get_settings
 
 dsr_app = typer.Typer(
     help=(
@@ -164,9 +164,9 @@ def dsr_access(
     requester: Requester = "cli",
 ) -> None:
     """Print (JSON) every indexed document and chunk linked to the subject; audited."""
+    from infra.opensearch import make_client
     from schemas import SubjectRequest
     from streams.dsr import DataSubjectService, audit_for
-    from streams.sinks.indices import make_client
 
     s = _settings()
     request = SubjectRequest(
@@ -277,7 +277,7 @@ def dsr_allow(
 def _publish(s: Settings, topic: str, key: str, value: bytes) -> None:
     from confluent_kafka import Producer
 
-    from connectors.topics import ensure_topics
+    from infra.kafka_admin import ensure_topics
 
     ensure_topics(s.kafka)
     producer = Producer(
@@ -295,7 +295,7 @@ class _AuditWatcher:
     def __init__(self, s: Settings) -> None:
         from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
-        from connectors.topics import ensure_topics
+        from infra.kafka_admin import ensure_topics
 
         ensure_topics(s.kafka)
         self._consumer = Consumer(
@@ -347,7 +347,7 @@ def audit_export(
     timeout: Annotated[float, typer.Option(help="give up after this many idle seconds")] = 10.0,
 ) -> None:
     """Write the audit trail as JSON Lines (entity counts and hashes only, never values)."""
-    from ragstream.topic_reader import read_topic
+    from infra.kafka_reader import read_topic
     from schemas import AuditRecord
 
     s = _settings()
@@ -374,7 +374,8 @@ def purge(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="only count")] = False,
 ) -> None:
     """Delete chunks and documents whose retention expired (expires_at in the past)."""
-    from streams.sinks.indices import delete_matching, make_client
+    from infra.opensearch import make_client
+    from streams.sinks.indices import delete_matching
 
     s = _settings()
     client = make_client(s.opensearch)

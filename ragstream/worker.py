@@ -5,14 +5,16 @@ from __future__ import annotations
 import faust
 from opensearchpy import OpenSearch
 
-from ragstream.logs import get_logger, logging_dict_config
-from ragstream.metrics import WORKER_UP
-from ragstream.settings import Settings
-from streams.app import Components, build_app, worker_name
+from infra.identity import worker_name
+from infra.logs import get_logger, logging_dict_config
+from infra.metrics import WORKER_UP
+from infra.opensearch import make_client
+from infra.settings import Settings
+from ragstream.app import Components, build_app
 from streams.chunking import TokenChunker
 from streams.dsr import DataSubjectService, KafkaTombstones
 from streams.embedding import DIMENSION, OnnxMiniLmEmbedder
-from streams.sinks.indices import ensure_indices, make_client
+from streams.sinks.indices import ensure_indices
 from streams.sinks.opensearch import OpenSearchSink
 from streams.stages import ChunkEmbedStage, ComplianceStage, PassthroughCompliance
 
@@ -52,7 +54,7 @@ def make_components(settings: Settings, client: OpenSearch) -> Components:
 
 def run_worker(settings: Settings) -> None:
     """Run one Faust worker until SIGINT/SIGTERM; more workers share the partitions."""
-    from connectors.topics import ensure_topics
+    from infra.kafka_admin import ensure_topics
 
     ensure_topics(settings.kafka)
     settings.worker.data_dir.mkdir(parents=True, exist_ok=True)

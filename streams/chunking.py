@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
-from ragstream.settings import ChunkingSettings
+from infra.settings import ChunkingSettings
 
 #: Share of the window, at its end, in which a sentence or paragraph boundary may end it.
 BOUNDARY_TAIL = 0.2

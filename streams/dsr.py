@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from opensearchpy import OpenSearch
 
-from ragstream.settings import Settings
+from infra.settings import Settings
 from schemas import AuditRecord, SubjectRequest
 from streams.registry import SubjectRegistry
 from streams.sinks.indices import delete_matching

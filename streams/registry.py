@@ -14,7 +14,7 @@ from typing import Literal
 
 from opensearchpy import OpenSearch
 
-from ragstream.settings import OpenSearchSettings
+from infra.settings import OpenSearchSettings
 
 Kind = Literal["erasure", "opt_out"]
 

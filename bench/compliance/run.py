@@ -22,7 +22,7 @@ from presidio_analyzer import AnalyzerEngine
 
 from bench.compliance.corpus import Sample, generate
 from bench.compliance.scoring import LabelScore, Predicted, score
-from ragstream.settings import ComplianceSettings
+from infra.settings import ComplianceSettings
 from streams.compliance.detector import LANGUAGE, PresidioDetector, build_nlp_engine
 from streams.compliance.recognizers import OfflineEmailRecognizer
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from ragstream.settings import EmbeddingSettings
+from infra.settings import EmbeddingSettings
 from streams.chunking import minilm_tokenizer_path
 from streams.embedding import OnnxMiniLmEmbedder
 

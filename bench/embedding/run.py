@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from ragstream.settings import ChunkingSettings, EmbeddingSettings
+from infra.settings import ChunkingSettings, EmbeddingSettings
 from streams.chunking import TokenChunker
 from streams.embedding import OnnxMiniLmEmbedder
 

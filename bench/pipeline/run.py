@@ -45,12 +45,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from connectors.filesystem import FileSystemSource
 from connectors.testing import InMemoryPublisher
-from ragstream.settings import ConnectorSettings, Settings
+from infra.opensearch import make_client
+from infra.settings import ConnectorSettings, Settings
 from schemas import ChangeEvent, CleanDocument, Op
 from streams.chunking import TokenChunker
 from streams.compliance.stage import PolicyComplianceStage
 from streams.embedding import DIMENSION, OnnxMiniLmEmbedder
-from streams.sinks.indices import chunks_body, drop_indices, make_client
+from streams.sinks.indices import chunks_body, drop_indices
 from streams.stages import ChunkEmbedStage
 
 REPO = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from ragstream.settings import ComplianceSettings
+from infra.settings import ComplianceSettings
 from schemas.audit import AuditRecord, EntityCount
 from schemas.change import ChangeEvent, Op
 from schemas.document import CleanDocument, Sensitivity

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from ragstream.settings import ComplianceSettings
+from infra.settings import ComplianceSettings
 from schemas import AuditRecord, ChangeEvent, CleanDocument, Op
 from streams.compliance.engine import ComplianceEngine, ComplianceOutcome, Decision
 from streams.compliance.policy_loader import load_policy

@@ -6,7 +6,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
-from ragstream.settings import OpenSearchSettings
+from infra.settings import OpenSearchSettings
 
 INDEX_GENERATION = "v1"
 
@@ -112,18 +112,6 @@ def drop_indices(client: OpenSearch, settings: OpenSearchSettings) -> None:
                 client.indices.delete(index=index)
         elif client.indices.exists(index=f"{alias}-{INDEX_GENERATION}"):
             client.indices.delete(index=f"{alias}-{INDEX_GENERATION}")
-
-
-def make_client(settings: OpenSearchSettings) -> OpenSearch:
-    auth = None
-    if settings.username and settings.password:
-        auth = (settings.username, settings.password.get_secret_value())
-    return OpenSearch(
-        hosts=[settings.url],
-        http_auth=auth,
-        verify_certs=settings.verify_certs,
-        timeout=settings.request_timeout_s,
-    )
 
 
 def delete_matching(

@@ -26,9 +26,9 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionError as OSConnectionError
 from opensearchpy.exceptions import ConnectionTimeout, TransportError
 
-from ragstream.logs import get_logger
-from ragstream.metrics import CHUNKS_INDEXED, FRESHNESS_SECONDS, RETRIES, STALE_SKIPPED
-from ragstream.settings import OpenSearchSettings
+from infra.logs import get_logger
+from infra.metrics import CHUNKS_INDEXED, FRESHNESS_SECONDS, RETRIES, STALE_SKIPPED
+from infra.settings import OpenSearchSettings
 from schemas import EmbeddedDocument, Op
 from streams.sinks.indices import delete_matching
 

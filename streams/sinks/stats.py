@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from opensearchpy import OpenSearch
 
-from ragstream.settings import OpenSearchSettings
+from infra.settings import OpenSearchSettings
 
 
 @dataclass(frozen=True)

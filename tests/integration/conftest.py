@@ -18,9 +18,9 @@ from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
 
 from connectors.publisher import KafkaPublisher
-from ragstream.settings import Settings
+from infra.opensearch import make_client
+from infra.settings import Settings
 from schemas import ChangeEvent
-from streams.sinks.indices import make_client
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]

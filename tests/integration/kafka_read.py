@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ragstream.topic_reader import read_topic as _read
+from infra.kafka_reader import read_topic as _read
 
 
 def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes | None]]:

@@ -7,7 +7,7 @@ import json
 import httpx
 from confluent_kafka import Producer
 
-from ragstream.deadletters import read_dead_letters
+from infra.deadletters import read_dead_letters
 from schemas import ChangeEvent, Op
 from tests.integration.conftest import Namespace, wait_for
 

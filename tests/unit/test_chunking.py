@@ -8,7 +8,7 @@ import random
 import pytest
 from tokenizers import Tokenizer
 
-from ragstream.settings import ChunkingSettings
+from infra.settings import ChunkingSettings
 from streams.chunking import TextSpan, TokenChunker, minilm_tokenizer_path
 
 _WORDS = [

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ragstream.settings import EmbeddingSettings
+from infra.settings import EmbeddingSettings
 from streams import embedding
 from streams.embedding import Embedder, ModelFileError, OnnxMiniLmEmbedder
 

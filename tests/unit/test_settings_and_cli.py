@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from infra.settings import Settings
 from ragstream.cli import app, snippet
-from ragstream.settings import Settings
 
 
 def test_defaults_point_at_the_local_stack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_snippet_centres_on_the_query_words() -> None:
 
 def test_path_tags_add_to_the_source_tags() -> None:
     """Files under a tagged folder get its compliance tags (e.g. phi turns on HIPAA)."""
-    from ragstream.settings import ConnectorSettings
+    from infra.settings import ConnectorSettings
 
     c = ConnectorSettings(
         tags=("internal",), path_tags={"clinic/": ("phi",), "finance/": ("financial",)}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from opensearchpy.exceptions import ConnectionError as OSConnectionError
 
-from ragstream.settings import OpenSearchSettings
+from infra.settings import OpenSearchSettings
 from schemas import CleanDocument, EmbeddedDocument, Op
 from streams.sinks.opensearch import OpenSearchSink, TransientSinkError
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from pydantic import SecretStr
 
-from ragstream.settings import ComplianceSettings
+from infra.settings import ComplianceSettings
 from streams.compliance import ComplianceEngine, PresidioDetector, load_policy
 from streams.compliance.optout import OptOutRegistry
 

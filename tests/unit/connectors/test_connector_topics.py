@@ -10,8 +10,8 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.cimpl import NewTopic
 
-from connectors.topics import AUDIT_RETENTION_MS, TopicSetupError, ensure_topics
-from ragstream.settings import KafkaSettings
+from infra.kafka_admin import AUDIT_RETENTION_MS, TopicSetupError, ensure_topics
+from infra.settings import KafkaSettings
 
 pytestmark = pytest.mark.unit
 

@@ -15,7 +15,7 @@ from connectors.base import PublishError
 from connectors.filesystem import FileSystemSource, default_source_id
 from connectors.runner import RunSummary
 from connectors.testing import InMemoryPublisher
-from ragstream.settings import ConnectorSettings, KafkaSettings, Settings
+from infra.settings import ConnectorSettings, KafkaSettings, Settings
 from schemas import Op
 
 pytestmark = pytest.mark.unit

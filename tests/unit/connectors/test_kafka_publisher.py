@@ -10,7 +10,7 @@ from confluent_kafka import KafkaError
 
 from connectors.base import PublishError
 from connectors.publisher import KafkaPublisher
-from ragstream.settings import KafkaSettings
+from infra.settings import KafkaSettings
 from schemas import ChangeEvent, DeadLetter, Op, Stage
 
 pytestmark = pytest.mark.unit

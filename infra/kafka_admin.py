@@ -11,7 +11,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
-from ragstream.settings import KafkaSettings
+from infra.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import islice
 
-from ragstream.settings import KafkaSettings
-from ragstream.topic_reader import read_topic
+from infra.kafka_reader import read_topic
+from infra.settings import KafkaSettings
 from schemas import DeadLetter
 
 

@@ -13,8 +13,6 @@ ack the batch, so offsets never run ahead of the downstream write.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,8 +23,9 @@ import faust
 from faust.types import EventT, StreamT
 from prometheus_client import generate_latest
 
-from ragstream.logs import get_logger
-from ragstream.metrics import (
+from infra.identity import worker_name
+from infra.logs import get_logger
+from infra.metrics import (
     BATCH_SIZE,
     DEAD_LETTERS,
     EVENTS_IN,
@@ -34,7 +33,7 @@ from ragstream.metrics import (
     PII_FINDINGS,
     STAGE_SECONDS,
 )
-from ragstream.settings import Settings
+from infra.settings import Settings
 from schemas import (
     AuditRecord,
     ChangeEvent,
@@ -324,8 +323,5 @@ def _last_version_per_key(items: Sequence[EmbeddedDocument]) -> list[EmbeddedDoc
     return list(newest.values())
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
-
-__all__ = ["Components", "build_app", "worker_name"]
+__all__ = ["Components", "build_app"]
