@@ -84,7 +84,14 @@ class OpenSearchSettings(BaseModel):
     )
     shards: int = Field(default=1, ge=1)
     replicas: int = Field(default=0, ge=0)
-    bulk_max_actions: int = Field(default=500, ge=1)
+    bulk_max_actions: int = Field(
+        default=500, ge=1, description="most actions (documents, chunks) in one bulk request"
+    )
+    bulk_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="most bytes in one bulk request; keep it under http.max_content_length",
+    )
     request_timeout_s: float = Field(default=30.0, gt=0)
 
 
@@ -98,6 +105,10 @@ class ChunkingSettings(BaseModel):
 class EmbeddingSettings(BaseModel):
     """The embedding model (int8 ONNX all-MiniLM-L6-v2 from PyPI by default)."""
 
+    backend: Literal["onnx", "hashing"] = Field(
+        default="onnx",
+        description="onnx: int8 MiniLM; hashing: model-free feature hashing (tests, dry runs)",
+    )
     model_id: str = "all-MiniLM-L6-v2-onnx-int8"
     batch_size: int = Field(
         default=2, ge=1, description="chunk-length texts do not gain from bigger batches here"
@@ -126,6 +137,17 @@ class WorkerSettings(BaseModel):
     take_batch: int = Field(default=16, ge=1)
     take_within_s: float = Field(default=1.0, gt=0)
     metrics_port: int = Field(default=0, ge=0, description="0 = serve metrics on the web port")
+    web_host: str = Field(
+        default="127.0.0.1", description="bind address of /health/ and /metrics/ (0.0.0.0: all)"
+    )
+    session_timeout_s: float = Field(
+        default=10.0, gt=0, description="a dead worker's partitions move after this long"
+    )
+    heartbeat_interval_s: float = Field(default=2.0, gt=0)
+    rebalance_timeout_s: float = Field(default=20.0, gt=0)
+    request_timeout_s: float = Field(
+        default=15.0, gt=0, description="Kafka requests; bounds the stall when the broker dies"
+    )
 
 
 class ConnectorSettings(BaseModel):
@@ -134,6 +156,12 @@ class ConnectorSettings(BaseModel):
     state_dir: Path = Path(".ragstream/connectors")
     max_file_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     source_id: str | None = None
+    rescan_interval_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="compare the whole tree with the checkpoint this often while watching "
+        "(a safety net for lost notifications); 0 = off",
+    )
     tags: tuple[str, ...] = Field(
         default=(), description="compliance tags for every document of the source (phi, ...)"
     )

@@ -1,23 +1,28 @@
-"""The Faust app: three agents joined by topics. Thin wiring; the logic is in stages.py.
+"""The Faust app: the worker shell that wires each stage function to an agent.
 
     changes --compliance--> clean --chunk_embed--> chunks --sink--> OpenSearch
        |                      |                       |
        +--> dlq.raw           +--> dlq                +--> dlq
     (raw content: the retention of changes)     (redacted content only)
 
-Each agent takes a batch (``take_events``), runs the CPU-bound or blocking part in a
-single-thread executor, awaits delivery of everything it produced, and only then lets Faust
-ack the batch, so offsets never run ahead of the downstream write.
+:func:`build_app` uses one helper, ``stage_agent``, for every stage: take a batch
+(``take_events``), run the stage function (``streams.pipeline``) in a single-thread executor
+under the stage runner (``streams.runner.run_batch``: transient failures retry and hold the
+partition, per-record failures are dead letters, anything else ends the process), await the
+broker's acks for everything produced, and only then let Faust ack the batch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 import faust
 from faust.types import EventT, StreamT
@@ -25,34 +30,22 @@ from prometheus_client import generate_latest
 
 from infra.identity import worker_name
 from infra.logs import get_logger
-from infra.metrics import (
-    BATCH_SIZE,
-    DEAD_LETTERS,
-    EVENTS_IN,
-    EVENTS_OUT,
-    PII_FINDINGS,
-    STAGE_SECONDS,
-)
+from infra.metrics import BATCH_SIZE, DEAD_LETTERS, EVENTS_IN, STAGE_SECONDS
 from infra.settings import Settings
-from schemas import (
-    AuditRecord,
-    ChangeEvent,
-    CleanDocument,
-    DeadLetter,
-    EmbeddedDocument,
-    Stage,
-    SubjectRequest,
-)
+from schemas import AuditRecord, SubjectRequest
 from streams.dsr import AccessReport, DataSubjectService, ErasureReport, audit_for
-from streams.sinks.opensearch import OpenSearchSink
-from streams.stages import (
-    ChunkEmbedStage,
-    ComplianceStage,
-    RawRecord,
-    decode_batch,
-    run_isolating,
+from streams.pipeline import (
+    StageFn,
+    chunk_embed_step,
+    compliance_step,
+    dsr_step,
+    sink_step,
 )
+from streams.runner import Fatal, Health, StageResult, run_batch
+from streams.sinks.opensearch import OpenSearchSink
+from streams.stages import ChunkEmbedStage, ComplianceStage, RawRecord
 
+FATAL_EXIT_CODE = 70  # EX_SOFTWARE: a supervisor (systemd, Kubernetes) restarts the worker
 log = get_logger(__name__)
 R = TypeVar("R")
 
@@ -130,8 +123,36 @@ def _batches(stream: StreamT[bytes], settings: Settings) -> AsyncIterator[list[E
     return batches
 
 
+def _hold(events: Sequence[EventT[bytes]]) -> None:
+    """Keep Faust from acknowledging these events when the agent body is left early.
+
+    ``take_events`` acks every event of a batch in a ``finally`` block, also when the body
+    raises or is cancelled. A message already flagged ``acked`` is skipped by both
+    ``Message.ack`` and ``Consumer.ack``, so its offset is never marked done and the
+    committed offset cannot pass it: the next owner of the partition processes it again.
+    """
+    for ev in events:
+        ev.message.acked = True
+
+
+def fatal_exit(stage: str, exc: BaseException) -> NoReturn:
+    """One clear log line, then exit non-zero at once, before Faust can ack the batch."""
+    log.critical(
+        "stage_fatal",
+        stage=stage,
+        error=type(exc.__cause__ or exc).__name__,
+        message=str(exc)[:500],
+        exit_code=FATAL_EXIT_CODE,
+        hint="the batch was not acknowledged; a restarted worker processes it again",
+    )
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(FATAL_EXIT_CODE)
+
+
 def build_app(settings: Settings, components: Components) -> faust.App:
-    """A Faust app with the compliance, chunk_embed and sink agents."""
+    """A Faust app with the compliance, chunk_embed, sink and dsr agents."""
     k = settings.kafka
     w = settings.worker
     app = faust.App(
@@ -147,10 +168,15 @@ def build_app(settings: Settings, components: Components) -> faust.App:
         consumer_max_fetch_size=k.large_message_bytes,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
+        broker_session_timeout=w.session_timeout_s,
+        broker_heartbeat_interval=w.heartbeat_interval_s,
+        broker_rebalance_timeout=w.rebalance_timeout_s,
+        broker_request_timeout=w.request_timeout_s,
+        producer_request_timeout=w.request_timeout_s,
         web_enabled=w.web_port > 0,
         web_port=w.web_port or 6066,
-        web_host="127.0.0.1",
-        web_bind="127.0.0.1",
+        web_host=w.web_host,
+        web_bind=w.web_host,
         datadir=str(w.data_dir),
         worker_redirect_stdouts=False,
         topic_allow_declare=False,
@@ -160,17 +186,17 @@ def build_app(settings: Settings, components: Components) -> faust.App:
     def topic(name: str) -> faust.TopicT:
         return app.topic(name, key_type=bytes, value_type=bytes, value_serializer="raw")
 
-    changes = topic(k.changes_topic)
-    clean = topic(k.clean_topic)
-    chunks = topic(k.chunks_topic)
+    outputs = {
+        "clean": topic(k.clean_topic),
+        "chunks": topic(k.chunks_topic),
+        "audit": topic(k.audit_topic),
+    }
     dlq_raw = topic(k.dlq_raw_topic)
     dlq = topic(k.dlq_topic)
-    audit = topic(k.audit_topic)
-
-    dsr_topic = topic(k.dsr_topic)
+    health = Health(["compliance", "chunk_embed", "sink", "dsr"])
     executors = {
         stage: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ragstream-{stage}")
-        for stage in ("compliance", "chunk_embed", "sink", "dsr")
+        for stage in health.stages
     }
 
     async def off_loop(stage: str, fn: Callable[[], R]) -> R:
@@ -181,129 +207,92 @@ def build_app(settings: Settings, components: Components) -> faust.App:
         finally:
             STAGE_SECONDS.labels(stage=stage).observe(time.perf_counter() - started)
 
-    async def deliver(sends: list[Awaitable[Any]]) -> None:
-        """Wait until the broker acknowledged every record sent for this batch."""
-        futures = [await s for s in sends]
-        await asyncio.gather(*futures)
+    def stage_agent(
+        name: str,
+        source: faust.TopicT,
+        step: StageFn,
+        dead_topic: faust.TopicT,
+        warm_up: Callable[[], object] | None = None,
+    ) -> None:
+        """Wire a stage function to a Faust agent: take a batch, run it, deliver, then ack."""
 
-    def dead(target: faust.TopicT, letters: Sequence[DeadLetter]) -> list[Awaitable[Any]]:
-        sends: list[Awaitable[Any]] = []
-        for letter in letters:
-            DEAD_LETTERS.labels(stage=letter.stage.value, error=letter.error_class).inc()
-            log.warning(
-                "dead_letter",
-                stage=letter.stage.value,
-                error_class=letter.error_class,
-                topic=letter.topic,
-                partition=letter.partition,
-                offset=letter.offset,
-            )
-            key = letter.key.encode() if letter.key else None
-            sends.append(target.send(key=key, value=letter.to_bytes()))
-        return sends
-
-    @app.agent(changes, name="compliance")
-    async def compliance_agent(stream: StreamT[bytes]) -> None:
-        await off_loop("compliance", components.get_compliance)
-        async for events in _batches(stream, settings):
-            records = _records(events)
-            EVENTS_IN.labels(stage="compliance").inc(len(records))
-            BATCH_SIZE.labels(stage="compliance").observe(len(records))
-            decoded = decode_batch(records, ChangeEvent, Stage.DECODE, k.max_event_bytes)
-            sends = dead(dlq_raw, decoded.dead)
-            good = [e for _, e in decoded.ok]
-            if good:
-                engine = components.get_compliance()
-                done = await off_loop("compliance", partial(run_isolating, engine.process, good))
-                raw = {id(e): r for r, e in decoded.ok}
-                sends += dead(
-                    dlq_raw, [raw[id(e)].dead(Stage.COMPLIANCE, exc) for e, exc in done.poison]
+        async def deliver(result: StageResult) -> None:
+            sends: list[Awaitable[Any]] = []
+            for out in result.outputs:
+                sends.append(outputs[out.topic].send(key=out.key, value=out.value))
+            for letter in result.dead:
+                DEAD_LETTERS.labels(stage=letter.stage.value, error=letter.error_class).inc()
+                log.warning(
+                    "dead_letter",
+                    stage=letter.stage.value,
+                    error_class=letter.error_class,
+                    topic=letter.topic,
+                    partition=letter.partition,
+                    offset=letter.offset,
                 )
-                for _, outcome in done.ok:
-                    doc = outcome.document
-                    for f in doc.findings:
-                        PII_FINDINGS.labels(entity=f.entity_type, action=f.action).inc(f.count)
-                    sends.append(clean.send(key=doc.key.encode(), value=doc.to_bytes()))
-                    if outcome.audit is not None:
-                        rec = outcome.audit.to_bytes()
-                        sends.append(audit.send(key=doc.key.encode(), value=rec))
-                    EVENTS_OUT.labels(stage="compliance", outcome=doc.op.value).inc()
-            await deliver(sends)
+                key = letter.key.encode() if letter.key else None
+                sends.append(dead_topic.send(key=key, value=letter.to_bytes()))
+            # Wait until the broker acknowledged every record produced for this batch.
+            futures = [await s for s in sends]
+            await asyncio.gather(*futures)
 
-    @app.agent(clean, name="chunk_embed")
-    async def chunk_embed_agent(stream: StreamT[bytes]) -> None:
-        await off_loop("chunk_embed", components.get_chunk_embed)
-        async for events in _batches(stream, settings):
-            records = _records(events)
-            EVENTS_IN.labels(stage="chunk_embed").inc(len(records))
-            BATCH_SIZE.labels(stage="chunk_embed").observe(len(records))
-            decoded = decode_batch(records, CleanDocument, Stage.CHUNK_EMBED, k.large_message_bytes)
-            sends = dead(dlq, decoded.dead)
-            docs = [d for _, d in decoded.ok]
-            if docs:
-                stage = components.get_chunk_embed()
-                done_docs = await off_loop(
-                    "chunk_embed", partial(run_isolating, stage.process, docs)
-                )
-                raw_of = {id(d): r for r, d in decoded.ok}
-                sends += dead(
-                    dlq, [raw_of[id(d)].dead(Stage.CHUNK_EMBED, exc) for d, exc in done_docs.poison]
-                )
-                for _, item in done_docs.ok:
-                    sends.append(chunks.send(key=item.key.encode(), value=item.to_bytes()))
-                    EVENTS_OUT.labels(stage="chunk_embed", outcome=item.document.op.value).inc()
-            await deliver(sends)
-
-    @app.agent(chunks, name="sink")
-    async def sink_agent(stream: StreamT[bytes]) -> None:
-        async for events in _batches(stream, settings):
-            records = _records(events)
-            EVENTS_IN.labels(stage="sink").inc(len(records))
-            BATCH_SIZE.labels(stage="sink").observe(len(records))
-            decoded = decode_batch(records, EmbeddedDocument, Stage.SINK, k.large_message_bytes)
-            letters = list(decoded.dead)
-            items = _last_version_per_key([d for _, d in decoded.ok])
-            if items:
-                sink = components.get_sink()
-                report = await off_loop("sink", partial(sink.write, items))
-                for failure in report.failures:
-                    letters.append(
-                        DeadLetter.wrap(
-                            Stage.SINK,
-                            f"OpenSearch rejected it ({failure.status}): {failure.reason}",
-                            failure.doc.to_bytes(),
-                            key=failure.doc.key,
-                        )
+        async def agent(stream: StreamT[bytes]) -> None:
+            if warm_up is not None:
+                try:
+                    await off_loop(name, warm_up)
+                except Exception as exc:
+                    fatal_exit(name, exc)
+            health.set(name, "ready")
+            async for events in _batches(stream, settings):
+                records = _records(events)
+                EVENTS_IN.labels(stage=name).inc(len(records))
+                BATCH_SIZE.labels(stage=name).observe(len(records))
+                try:
+                    await run_batch(
+                        name, partial(off_loop, name, partial(step, records)), deliver, health
                     )
-                EVENTS_OUT.labels(stage="sink", outcome="indexed").inc(report.indexed)
-                EVENTS_OUT.labels(stage="sink", outcome="deleted").inc(report.deleted)
-                EVENTS_OUT.labels(stage="sink", outcome="stale").inc(report.stale)
-                log.info(
-                    "sink_batch",
-                    indexed=report.indexed,
-                    deleted=report.deleted,
-                    stale=report.stale,
-                    chunks=report.chunks,
-                    failed=len(report.failures),
-                )
-            await deliver(dead(dlq, letters))
+                except Fatal as exc:
+                    _hold(events)
+                    fatal_exit(name, exc)
+                except BaseException:
+                    # Cancelled (shutdown, agent restart) before the batch was delivered.
+                    _hold(events)
+                    raise
 
-    @app.agent(dsr_topic, name="dsr")
-    async def dsr_agent(stream: StreamT[bytes]) -> None:
-        async for events in _batches(stream, settings):
-            records = _records(events)
-            decoded = decode_batch(records, SubjectRequest, Stage.DSR, k.max_event_bytes)
-            sends = dead(dlq, decoded.dead)
-            for _, request in decoded.ok:
-                service = components.get_dsr()
-                record = await off_loop("dsr", partial(execute_request, service, request))
-                log.info("dsr_done", request_id=request.request_id, kind=request.kind)
-                sends.append(audit.send(key=request.request_id.encode(), value=record.to_bytes()))
-            await deliver(sends)
+        app.agent(source, name=name)(agent)
+
+    stage_agent(
+        "compliance",
+        topic(k.changes_topic),
+        compliance_step(components.get_compliance, k.max_event_bytes),
+        dlq_raw,
+        warm_up=components.get_compliance,
+    )
+    stage_agent(
+        "chunk_embed",
+        topic(k.clean_topic),
+        chunk_embed_step(components.get_chunk_embed, k.large_message_bytes),
+        dlq,
+        warm_up=components.get_chunk_embed,
+    )
+    stage_agent(
+        "sink",
+        topic(k.chunks_topic),
+        sink_step(components.get_sink, k.large_message_bytes),
+        dlq,
+        warm_up=components.get_sink,
+    )
+    stage_agent(
+        "dsr",
+        topic(k.dsr_topic),
+        dsr_step(lambda r: execute_request(components.get_dsr(), r), k.max_event_bytes),
+        dlq,
+    )
 
     @app.page("/health/")
-    async def health(web: Any, request: Any) -> Any:
-        return web.json({"status": "ok", "worker": worker_name()})
+    async def health_page(web: Any, request: Any) -> Any:
+        body = {**health.report(), "worker": worker_name()}
+        return web.json(body, status=200 if health.ready else 503)
 
     @app.page("/metrics/")
     async def metrics(web: Any, request: Any) -> Any:
@@ -312,15 +301,6 @@ def build_app(settings: Settings, components: Components) -> faust.App:
 
     return app
 
-
-def _last_version_per_key(items: Sequence[EmbeddedDocument]) -> list[EmbeddedDocument]:
-    """Within one batch only the newest version of a document matters (same partition, in order)."""
-    newest: dict[str, EmbeddedDocument] = {}
-    for item in items:
-        prev = newest.get(item.key)
-        if prev is None or item.document.version >= prev.document.version:
-            newest[item.key] = item
-    return list(newest.values())
 
 
 

@@ -13,7 +13,7 @@ from infra.settings import Settings
 from ragstream.app import Components, build_app
 from streams.chunking import TokenChunker
 from streams.dsr import DataSubjectService, KafkaTombstones
-from streams.embedding import DIMENSION, OnnxMiniLmEmbedder
+from streams.embedding import DIMENSION, make_embedder
 from streams.sinks.indices import ensure_indices
 from streams.sinks.opensearch import OpenSearchSink
 from streams.stages import ChunkEmbedStage, ComplianceStage, PassthroughCompliance
@@ -38,7 +38,7 @@ def make_components(settings: Settings, client: OpenSearch) -> Components:
 
     def chunk_embed() -> ChunkEmbedStage:
         return ChunkEmbedStage(
-            TokenChunker(settings.chunking), OnnxMiniLmEmbedder(settings.embedding)
+            TokenChunker(settings.chunking), make_embedder(settings.embedding)
         )
 
     def sink() -> OpenSearchSink:

@@ -9,6 +9,7 @@ attention mask, L2-normalised, as sentence-transformers computes them for this m
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -175,3 +176,49 @@ class OnnxMiniLmEmbedder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         unit: Vectors = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
         return unit
+
+
+class HashingEmbedder:
+    """Feature hashing of lower-cased word unigrams and bigrams: no model, no download.
+
+    Deterministic and fast (thousands of texts per second), with lexical similarity only: for
+    tests of the runtime (crash and outage suites) and for trying the pipeline where the
+    model package cannot be installed. Never the default: it knows no synonyms.
+    """
+
+    def __init__(self, settings: EmbeddingSettings) -> None:
+        self._settings = settings
+
+    @property
+    def model_id(self) -> str:
+        return f"hashing-{DIMENSION}"
+
+    @property
+    def dimension(self) -> int:
+        return DIMENSION
+
+    def warm_up(self) -> None:
+        return None
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if isinstance(texts, str):
+            raise TypeError("embed() takes a sequence of texts, not one string")
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = text.lower().split()
+            for feature in [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]:
+                h = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest())
+                out[row, h % DIMENSION] += 1.0 if (h >> 32) & 1 else -1.0
+            norm = float(np.linalg.norm(out[row]))
+            if norm == 0.0:
+                out[row, 0] = 1.0
+            else:
+                out[row] /= norm
+        return out
+
+
+def make_embedder(settings: EmbeddingSettings) -> Embedder:
+    """The embedder named by ``settings.backend``."""
+    if settings.backend == "hashing":
+        return HashingEmbedder(settings)
+    return OnnxMiniLmEmbedder(settings)

@@ -26,6 +26,7 @@ from schemas import (
 )
 from streams.chunking import TokenChunker
 from streams.embedding import Embedder
+from streams.runner import is_transient
 
 
 @dataclass(frozen=True)
@@ -200,13 +201,15 @@ def run_isolating(
 
     When every item of a batch of several fails on its own too, the fault is not in the data
     (a bug, a broken model file): the first error is raised, so the worker crashes loudly
-    instead of dead-lettering the whole stream.
+    instead of dead-lettering the whole stream. A transient failure (an outage, see
+    :func:`streams.runner.is_transient`) is raised at once: it is never a poison record.
     """
     out: Isolated[In, Out] = Isolated()
     try:
         results = fn(items)
-    except Exception:  # retried item by item below, to tell poison from bug
-        pass
+    except Exception as exc:  # retried item by item below, to tell poison from bug
+        if is_transient(exc):
+            raise  # an outage is never the record's fault: the runner retries the batch
     else:
         out.ok = list(zip(items, results, strict=True))
         return out
@@ -214,6 +217,8 @@ def run_isolating(
         try:
             out.ok.append((item, fn([item])[0]))
         except Exception as exc:  # a poison record: dead-lettered by the caller
+            if is_transient(exc):
+                raise
             out.poison.append((item, exc))
     if len(items) > 1 and not out.ok:
         raise out.poison[0][1]

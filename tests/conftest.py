@@ -12,5 +12,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         parts = Path(str(item.fspath)).parts
         if "integration" in parts:
             item.add_marker(pytest.mark.integration)
+        elif "reliability" in parts:
+            item.add_marker(pytest.mark.integration)
+            item.add_marker(pytest.mark.reliability)
         elif "unit" in parts:
             item.add_marker(pytest.mark.unit)
