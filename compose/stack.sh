@@ -4,8 +4,8 @@
 #
 #   compose/stack.sh up     [service...]   start (default: kafka opensearch)
 #   compose/stack.sh down   [service...]   stop what this script started (default: all)
-#   compose/stack.sh status [service...]   service, pid, port, health
-#   compose/stack.sh check  [service...]   smoke tests (k-NN query, Kafka round trip, ...)
+#   compose/stack.sh status [service...]   service, pid, port, health (read-only, installs nothing)
+#   compose/stack.sh check  [service...]   smoke tests (k-NN query, Kafka round trip, ...; installs nothing)
 #   compose/stack.sh logs   service        tail the service log
 #
 # Services: kafka opensearch postgres connect. postgres/connect start only when named,
@@ -74,7 +74,7 @@ apt_install() {  # apt_install pkg... (idempotent; only called when something is
 java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1; }
 
 JAVA_HOME_17=""
-find_java() {  # OpenSearch 2.19 needs a JDK 11..21 (SecurityManager); use it for everything
+lookup_java() {  # OpenSearch 2.19 needs a JDK 11..21 (SecurityManager); use it for everything. Installs nothing.
   [[ -n "$JAVA_HOME_17" ]] && return 0
   local cand v
   for cand in "${RAGSTREAM_JAVA_HOME:-}" /usr/lib/jvm/java-17-openjdk-* /usr/lib/jvm/temurin-17* \
@@ -83,6 +83,10 @@ find_java() {  # OpenSearch 2.19 needs a JDK 11..21 (SecurityManager); use it fo
     v="$(java_major "$cand")"
     if [[ "$v" =~ ^(11|17|21)$ ]]; then JAVA_HOME_17="$cand"; return 0; fi
   done
+  return 1
+}
+find_java() {  # lookup_java, installing a JDK 17 when there is none (up only)
+  lookup_java && return 0
   apt_install openjdk-17-jdk-headless
   for cand in /usr/lib/jvm/java-17-openjdk-*; do [[ -x "$cand/bin/java" ]] && { JAVA_HOME_17="$cand"; return 0; }; done
   die "no Java 17 found (set RAGSTREAM_JAVA_HOME)"
@@ -370,22 +374,27 @@ PG_HOME="$STACK_DIR/postgres"
 PG_DATA="$PG_HOME/data"
 PG_RUN="$PG_HOME/run"
 PG_BIN=""
-find_pg() {
+lookup_pg() {  # sets PG_BIN to the newest installed Debian PostgreSQL; installs nothing
+  [[ -n "$PG_BIN" ]] && return 0
   local d
   d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
-  if [[ -z "$d" || ! -x "$d/postgres" ]]; then
-    # keep Debian from creating (and starting) its own 'main' cluster on 5432
-    apt_install postgresql-common
-    if [[ -f /etc/postgresql-common/createcluster.conf ]]; then
-      sed -i 's/^#\{0,1\} *create_main_cluster *=.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf
-    fi
-    apt_install postgresql
-    d="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
-  fi
+  [[ -n "$d" && -x "$d/postgres" ]] || return 1
   PG_BIN="$d"
 }
+find_pg() {  # lookup_pg, installing PostgreSQL when it is missing (up only)
+  lookup_pg && return 0
+  # keep Debian from creating (and starting) its own 'main' cluster on 5432
+  apt_install postgresql-common
+  if [[ -f /etc/postgresql-common/createcluster.conf ]]; then
+    sed -i 's/^#\{0,1\} *create_main_cluster *=.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf
+  fi
+  apt_install postgresql
+  lookup_pg || die "PostgreSQL was installed but no /usr/lib/postgresql/*/bin/postgres was found"
+}
 psql_pg() { PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -h "$HOST" -p "$POSTGRES_PORT" -U "$PG_USER" -v ON_ERROR_STOP=1 -qAt "$@"; }
-postgres_healthy() { [[ -n "$PG_BIN" ]] || find_pg; "$PG_BIN/pg_isready" -q -h "$HOST" -p "$POSTGRES_PORT"; }
+postgres_healthy() {
+  if lookup_pg; then "$PG_BIN/pg_isready" -q -h "$HOST" -p "$POSTGRES_PORT"; else port_open "$POSTGRES_PORT"; fi
+}
 
 postgres_prepare() {
   find_pg
@@ -465,6 +474,13 @@ connect_launch() {
     -cp "$(kafka_classpath)" org.apache.kafka.connect.cli.ConnectStandalone "$CONNECT_HOME/config/worker.properties"
 }
 
+# ------------------------------------------------------------------ installed?
+# Read-only: is what `up` would download/install for a service present? (status, check)
+kafka_installed()      { lookup_java && [[ -f "$DIST/kafka/.complete" ]]; }
+opensearch_installed() { lookup_java && [[ -f "$OS_HOME/.assembled" ]]; }
+postgres_installed()   { lookup_pg; }
+connect_installed()    { kafka_installed && [[ -f "$CONNECT_HOME/plugins/debezium-connector-postgres/.version" ]]; }
+
 # ------------------------------------------------------------------ commands
 svc_port() {
   case "$1" in
@@ -520,7 +536,7 @@ stop_service() {
   local s="$1" pid
   pid="$(running_pid "$s")"
   if [[ -z "$pid" ]]; then log "$s not running (no pid file)"; return 0; fi
-  if [[ "$s" == postgres ]]; then find_pg; postgres_drop_slots || true; fi
+  if [[ "$s" == postgres ]] && lookup_pg; then postgres_drop_slots || true; fi
   log "stopping $s (pid $pid)"
   case "$s" in
     postgres) stop_pid "$s" "$pid" 60 ;;  # SIGTERM = smart shutdown; connect is stopped before
@@ -538,15 +554,20 @@ cmd_down() {
   for ((i = ${#order[@]} - 1; i >= 0; i--)); do stop_service "${order[$i]}"; done
 }
 
+# Read-only: never installs or downloads anything and writes nothing (it only removes a
+# stale pid file). A service whose software `up` has not installed yet shows "not installed".
 cmd_status() {
-  local svcs=("$@") s pid health rc=0 explicit=$#
+  local svcs=("$@") s pid state health rc=0 explicit=$#
   ((${#svcs[@]})) || svcs=("${ALL_SERVICES[@]}")
   validate "${svcs[@]}"
-  printf '%-11s %-8s %-8s %-16s %s\n' SERVICE STATE PID ADDRESS HEALTH
+  printf '%-11s %-14s %-8s %-16s %s\n' SERVICE STATE PID ADDRESS HEALTH
   for s in "${svcs[@]}"; do
     pid="$(running_pid "$s")"
     if "${s}_healthy" >/dev/null 2>&1; then health=up; else health=down; fi
-    printf '%-11s %-8s %-8s %-16s %s\n' "$s" "$([[ -n $pid ]] && echo running || echo stopped)" "${pid:--}" \
+    if [[ -n $pid ]]; then state=running
+    elif "${s}_installed" >/dev/null 2>&1; then state=stopped
+    else state="not installed"; fi
+    printf '%-11s %-14s %-8s %-16s %s\n' "$s" "$state" "${pid:--}" \
       "$HOST:$(svc_port "$s")" "$health$([[ -z $pid && $health == up ]] && echo ' (not started by stack.sh)')"
     if [[ $health == down ]] && { ((explicit)) || [[ " ${DEFAULT_SERVICES[*]} " == *" $s "* ]]; }; then rc=3; fi
   done
@@ -588,7 +609,7 @@ check_opensearch() {
 
 check_kafka() {
   local topic="ragstream-stack-check-$$" msg="hello-$RANDOM-$(date +%s)" out
-  find_java
+  kafka_installed || die "kafka: the Kafka console tools are not installed (run: bash compose/stack.sh up kafka)"
   printf '%s\n' "$msg" | "$JAVA_HOME_17/bin/java" -Xmx128m -Dlog4j.configuration="file:$KAFKA_HOME/config/tools-log4j.properties" \
     -cp "$(kafka_classpath)" kafka.tools.ConsoleProducer --bootstrap-server "$HOST:$KAFKA_PORT" --topic "$topic" \
     >/dev/null 2>>"$LOGS/check.log"
@@ -603,7 +624,7 @@ check_kafka() {
 }
 
 check_postgres() {
-  find_pg
+  lookup_pg || die "postgres is not installed (run: bash compose/stack.sh up postgres)"
   [[ "$(psql_pg -d "$PG_DB" -c 'SHOW wal_level')" == logical ]] || die "postgres wal_level is not logical"
   log "postgres ok: wal_level=logical, database $PG_DB reachable"
 }
@@ -613,7 +634,8 @@ check_connect() {
   curl -fsS "$u/connector-plugins" | python3 -c \
     'import json,sys; print("\n".join("[stack] connect plugin: %s %s" % (p["class"], p.get("version","")) for p in json.load(sys.stdin)))'
   postgres_healthy >/dev/null 2>&1 || { log "postgres not up: skipping the Debezium end-to-end check"; return 0; }
-  find_pg
+  lookup_pg || { log "postgres not installed here (no psql): skipping the Debezium end-to-end check"; return 0; }
+  kafka_installed || die "connect: the Kafka console tools are not installed (run: bash compose/stack.sh up kafka)"
   # end to end: table -> Debezium (pgoutput) -> Kafka topic, one snapshot row and one streamed row
   psql_pg -d "$PG_DB" -c "CREATE TABLE $id (id int PRIMARY KEY, body text); INSERT INTO $id VALUES (1, 'snapshot-row')"
   curl -fsS -X POST "$u/connectors" -H 'Content-Type: application/json' -d "{\"name\": \"$id\", \"config\": {
@@ -644,7 +666,14 @@ cmd_check() {
   local svcs=("$@") s
   ((${#svcs[@]})) || svcs=("${DEFAULT_SERVICES[@]}")
   validate "${svcs[@]}"
-  for s in "${svcs[@]}"; do "${s}_healthy" >/dev/null 2>&1 || die "$s is not up"; "check_$s"; done
+  for s in "${svcs[@]}"; do
+    if ! "${s}_healthy" >/dev/null 2>&1; then
+      "${s}_installed" >/dev/null 2>&1 || die "$s is not installed (run: bash compose/stack.sh up $s)"
+      die "$s is not up"
+    fi
+  done
+  mkdir -p "$LOGS"
+  for s in "${svcs[@]}"; do "check_$s"; done
   log "checks passed: ${svcs[*]}"
 }
 
