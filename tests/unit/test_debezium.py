@@ -235,3 +235,10 @@ def test_routing_by_table() -> None:
     assert translate_record(config, None) == Ignored("tombstone")
     message = fixture("message-transactional.value.json")
     assert translate_record(config, message) == Ignored("logical decoding message")
+
+
+def test_delete_id_from_the_documented_key() -> None:
+    value = json.loads(fixture("delete.value.json"))
+    value["payload"]["before"] = None
+    event = event_of(translate(value, CUSTOMERS, key=fixture("key.json")))
+    assert (event.key, event.op) == ("crm/customer/1", Op.DELETE)
