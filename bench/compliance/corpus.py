@@ -1,44 +1,117 @@
-"""A seeded, labelled corpus: Faker values planted in templates, with their spans."""
+"""A seeded, labelled corpus of English texts about people of many countries.
+
+Every text is built from one of ``SHAPES`` (mail with signature, support ticket, CV,
+invoice, shipping form, chat log, clinical note, minutes, HR letter, ...), filled with Faker
+values of one of ``LOCALES``. Each planted value is labelled by construction with its span.
+``split()`` divides the texts by a fixed seed into a tune half and a report half: rules may
+be tuned on the first only; results are reported on the second.
+
+Labels:
+
+* direct identifiers (``DIRECT``): PERSON, STREET_ADDRESS, PHONE_NUMBER, EMAIL_ADDRESS,
+  CREDIT_CARD, IBAN_CODE, NATIONAL_ID, IP_ADDRESS: none may survive;
+* quasi-identifiers (``QUASI``): LOCATION (postcode/city/country of a person's address) and
+  DATE_OF_BIRTH: changing them is not an error, keeping them is not counted as a leak.
+
+Everything else is unlabelled on purpose (companies, order numbers, amounts, dates, times,
+product codes, gene and drug names, software, cities mentioned without an address): a change
+there is a false positive.
+"""
 
 from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from faker import Faker
 
-LABELS = (
+DIRECT = (
     "PERSON",
-    "EMAIL_ADDRESS",
+    "STREET_ADDRESS",
     "PHONE_NUMBER",
+    "EMAIL_ADDRESS",
     "CREDIT_CARD",
-    "US_SSN",
     "IBAN_CODE",
+    "NATIONAL_ID",
     "IP_ADDRESS",
-    "LOCATION",
-    "MRN",
+)
+QUASI = ("LOCATION", "DATE_OF_BIRTH")
+LABELS = DIRECT + QUASI
+
+# Faker locales and the country each stands for. ja_JP contributes romanised names only.
+LOCALES: tuple[str, ...] = (
+    "en_US",
+    "en_GB",
+    "en_IE",
+    "en_CA",
+    "en_AU",
+    "en_NZ",
+    "en_IN",
+    "de_DE",
+    "de_AT",
+    "fr_FR",
+    "es_ES",
+    "es_MX",
+    "it_IT",
+    "pt_BR",
+    "pt_PT",
+    "pl_PL",
+    "nl_NL",
+    "hu_HU",
+    "cs_CZ",
+    "sv_SE",
+    "da_DK",
+    "fi_FI",
+    "ro_RO",
+    "id_ID",
+    "ja_JP",
 )
 
-TEMPLATES = (
-    "Hi team, {PERSON} asked us to update her e-mail to {EMAIL_ADDRESS} and her phone to "
-    "{PHONE_NUMBER} before Friday.",
-    "Patient {PERSON} (MRN: {MRN}) was admitted yesterday; contact the family at {PHONE_NUMBER}.",
-    "Please refund the order to card {CREDIT_CARD}. The customer, {PERSON}, can be reached at "
-    "{EMAIL_ADDRESS}.",
-    "Wire the balance to IBAN {IBAN_CODE} on behalf of {PERSON}.",
-    "Employee record: name {PERSON}, SSN {US_SSN}, home address {LOCATION}.",
-    "Login alert: suspicious sign-in for {EMAIL_ADDRESS} from IP {IP_ADDRESS} at 03:12 UTC.",
-    "Ship the replacement device to {PERSON}, {LOCATION}. Questions: {PHONE_NUMBER}.",
-    "Meeting notes: {PERSON} and {PERSON} reviewed the vendor contract; follow-up by "
-    "{EMAIL_ADDRESS}.",
-    "Medical record number {MRN} belongs to {PERSON}; the lab results went to {EMAIL_ADDRESS}.",
-    "Firewall blocked {IP_ADDRESS} and {IP_ADDRESS} after repeated failures on the VPN gateway.",
-    "Tax form for {PERSON}: SSN {US_SSN}, payout to {IBAN_CODE}.",
-    "Dear {PERSON}, your card {CREDIT_CARD} was charged. Call {PHONE_NUMBER} with questions.",
+_COUNTRY = {
+    "en_US": "USA",
+    "en_GB": "United Kingdom",
+    "en_IE": "Ireland",
+    "en_CA": "Canada",
+    "en_AU": "Australia",
+    "en_NZ": "New Zealand",
+    "en_IN": "India",
+    "de_DE": "Germany",
+    "de_AT": "Austria",
+    "fr_FR": "France",
+    "es_ES": "Spain",
+    "es_MX": "Mexico",
+    "it_IT": "Italy",
+    "pt_BR": "Brazil",
+    "pt_PT": "Portugal",
+    "pl_PL": "Poland",
+    "nl_NL": "Netherlands",
+    "hu_HU": "Hungary",
+    "cs_CZ": "Czech Republic",
+    "sv_SE": "Sweden",
+    "da_DK": "Denmark",
+    "fi_FI": "Finland",
+    "ro_RO": "Romania",
+    "id_ID": "Indonesia",
+    "ja_JP": "Japan",
+}
+
+_JP_WARDS = (
+    "Shibuya",
+    "Minato",
+    "Chiyoda",
+    "Setagaya",
+    "Nakano",
+    "Kita",
+    "Chuo",
+    "Naka",
+    "Higashi",
+    "Nishi",
 )
-_SLOT = re.compile(r"\{([A-Z_]+)\}")
-_IBAN_LOCALES = ("de_DE", "fr_FR", "en_GB", "nl_NL", "es_ES", "it_IT")
+_JP_CITIES = ("Tokyo", "Osaka", "Yokohama", "Nagoya", "Sapporo", "Fukuoka", "Kobe", "Sendai")
+_JP_TOWNS = ("Ebisu", "Azabu", "Sakuragaoka", "Honcho", "Kamiyama", "Takanawa", "Motomachi")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,80 +119,1113 @@ class Span:
     label: str
     start: int
     end: int
+    locale: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Sample:
     text: str
     spans: tuple[Span, ...]
+    shape: str = ""
+    locale: str = ""
 
 
-class _Values:
+@dataclass(frozen=True, slots=True)
+class V:
+    """A labelled value to plant."""
+
+    label: str
+    text: str
+    locale: str = ""
+
+
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+@dataclass
+class Doc:
+    """Accumulates text and the spans of the labelled values planted in it."""
+
+    parts: list[str] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+    length: int = 0
+
+    def add(self, piece: str | V) -> None:
+        if isinstance(piece, V):
+            end = self.length + len(piece.text)
+            self.spans.append(Span(piece.label, self.length, end, piece.locale))
+            piece = piece.text
+        self.parts.append(piece)
+        self.length += len(piece)
+
+    def f(self, template: str, **values: str | V) -> None:
+        """Append ``template`` with ``{slot}`` replaced by the given values."""
+        cursor = 0
+        for m in _SLOT.finditer(template):
+            self.add(template[cursor : m.start()])
+            self.add(values[m.group(1)])
+            cursor = m.end()
+        self.add(template[cursor:])
+
+    def sample(self, shape: str, locale: str) -> Sample:
+        return Sample("".join(self.parts), tuple(self.spans), shape, locale)
+
+
+def _ascii(text: str) -> str:
+    norm = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in norm if ord(c) < 128).lower().replace(" ", "").replace("'", "")
+
+
+_IBAN_LOCALES = ("de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "pt_PT", "en_GB")
+_IBAN_LENGTH = {
+    "DE": 22,
+    "FR": 27,
+    "ES": 24,
+    "IT": 27,
+    "NL": 18,
+    "PL": 28,
+    "PT": 25,
+    "GB": 22,
+    "AT": 20,
+    "CZ": 24,
+    "DK": 18,
+    "FI": 18,
+    "HU": 28,
+    "IE": 22,
+    "RO": 24,
+    "SE": 24,
+    "BR": 29,
+    "CH": 21,
+}
+
+
+def _iban_ok(iban: str) -> bool:
+    if _IBAN_LENGTH.get(iban[:2]) != len(iban):
+        return False
+    moved = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+@dataclass
+class Persona:
+    """One data subject: a name and identifiers of one locale."""
+
+    locale: str
+    first: str
+    last: str
+    full: str
+    title: str
+    pronoun: str
+    email: str
+    phone: str
+    street: str
+    city_line: str
+    city: str
+    country: str
+    dob: str
+    nid_label: str
+    nid: str
+    iban: str
+    card: str
+    ip: str
+
+    def name(self) -> V:
+        return V("PERSON", self.full, self.locale)
+
+    def firstv(self) -> V:
+        return V("PERSON", self.first, self.locale)
+
+    def lastv(self) -> V:
+        return V("PERSON", self.last, self.locale)
+
+    def mail(self) -> V:
+        return V("EMAIL_ADDRESS", self.email, self.locale)
+
+    def tel(self) -> V:
+        return V("PHONE_NUMBER", self.phone, self.locale)
+
+    def streetv(self) -> V:
+        return V("STREET_ADDRESS", self.street, self.locale)
+
+    def cityv(self) -> V:
+        return V("LOCATION", self.city_line, self.locale)
+
+    def countryv(self) -> V:
+        return V("LOCATION", self.country, self.locale)
+
+    def dobv(self) -> V:
+        return V("DATE_OF_BIRTH", self.dob, self.locale)
+
+    def nidv(self) -> V:
+        return V("NATIONAL_ID", self.nid, self.locale)
+
+    def ibanv(self) -> V:
+        return V("IBAN_CODE", self.iban, self.locale)
+
+    def cardv(self) -> V:
+        return V("CREDIT_CARD", self.card, self.locale)
+
+    def ipv(self) -> V:
+        return V("IP_ADDRESS", self.ip, self.locale)
+
+
+class World:
+    """Seeded Faker instances per locale and the persona factory."""
+
     def __init__(self, seed: int) -> None:
-        self._fake = Faker("en_US")
-        self._fake.seed_instance(seed)
-        self._ibans = [Faker(loc) for loc in _IBAN_LOCALES]
-        for i, f in enumerate(self._ibans):
-            f.seed_instance(seed + i + 1)
-        self._rng = random.Random(seed)
+        self.rng = random.Random(seed)
+        self.fakers: dict[str, Faker] = {}
+        for i, loc in enumerate(LOCALES):
+            fk = Faker(loc)
+            fk.seed_instance(seed * 1000 + i)
+            self.fakers[loc] = fk
+        self.en = self.fakers["en_US"]
+        self.used: list[str] = []
 
-    def value(self, label: str) -> str:
-        f, rng = self._fake, self._rng
-        if label == "PERSON":
-            return f"{f.first_name()} {f.last_name()}"
-        if label == "EMAIL_ADDRESS":
-            return str(f.email())
-        if label == "PHONE_NUMBER":
-            return rng.choice(
-                [
-                    f"({f.numerify('2##')}) {f.numerify('###-####')}",
-                    f.numerify("2##-###-####"),
-                    f.numerify("+1 2##-###-####"),
-                    f.numerify("2##.###.####"),
-                ]
-            )
-        if label == "CREDIT_CARD":
-            number = str(
-                f.credit_card_number(
-                    card_type=rng.choice(["visa", "mastercard", "amex", "discover"])
+    # -- values ------------------------------------------------------------------------
+
+    def _name(self, loc: str) -> tuple[str, str, str, str, str]:
+        fk, rng = self.fakers[loc], self.rng
+        female = rng.random() < 0.5
+        if loc == "ja_JP":
+            first = str(fk.first_romanized_name())
+            last = str(fk.last_romanized_name())
+        else:
+            first = str(fk.first_name_female() if female else fk.first_name_male())
+            last = str(fk.last_name())
+        full = f"{first} {last}"
+        r = rng.random()
+        if loc == "hu_HU" and r < 0.5:
+            full = f"{last} {first}"
+        elif loc in ("es_ES", "es_MX") and r < 0.4:
+            last2 = str(fk.last_name())
+            last = f"{last} {last2}"
+            full = f"{first} {last}"
+        elif r < 0.12:
+            full = f"{first} {rng.choice('ABCDEFGHJKLMNPRSTW')}. {last}"
+        title = "Ms." if female else "Mr."
+        if rng.random() < 0.15:
+            title = "Dr."
+        return first, last, full, title, "she" if female else "he"
+
+    def _email(self, loc: str, first: str, last: str) -> str:
+        fk, rng = self.fakers[loc], self.rng
+        r = rng.random()
+        f, la = _ascii(first) or "user", _ascii(last.split()[0]) or "mail"
+        domain = str(self.en.domain_name())
+        if r < 0.3:
+            return str(fk.email())
+        if r < 0.55:
+            return (
+                rng.choice(
+                    [f"{f}.{la}", f"{f[0]}.{la}", f"{f}_{la}", f"{f}{la}{rng.randint(1, 99)}"]
                 )
+                + "@"
+                + rng.choice([str(self.en.free_email_domain()), domain])
             )
-            if rng.random() < 0.5 and len(number) == 16:
-                number = " ".join(number[i : i + 4] for i in range(0, 16, 4))
-            return number
-        if label == "US_SSN":
-            return str(f.ssn())
-        if label == "IBAN_CODE":
-            return str(rng.choice(self._ibans).iban())
-        if label == "IP_ADDRESS":
-            return str(f.ipv4_public()) if rng.random() < 0.8 else str(f.ipv6())
-        if label == "LOCATION":
-            return f"{f.street_address()}, {f.city()}, {f.state_abbr()} {f.zipcode()}"
-        if label == "MRN":
-            return str(rng.randint(1_000_000, 99_999_999))
-        raise ValueError(label)
+        if r < 0.65:
+            return f"{f.capitalize()}.{la.capitalize()}@{domain.upper()}"
+        # Shapes seen in real mail: bounce and list addresses, tags, digits, sub-domains,
+        # internal hosts without a public suffix.
+        n = rng.randint(10, 99999)
+        tag = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(14))
+        return rng.choice(
+            [
+                f"{rng.randint(1, 9)}.{n}.{rng.randint(1, 9)}f-{tag}.{rng.randint(1, 9)}"
+                f"@newsletter.{domain}",
+                f"bounce-{n}-{f}={la}.com@lists.{domain}",
+                f"{f}+{rng.choice(['orders', 'news', 'spam', 'x1'])}@{domain}",
+                f"list.{la}@host.{domain}",
+                f"{f}.{la}-{n}@mail.{domain}",
+                f"{f[0]}{la}@{rng.choice(['corp', 'intranet', 'hq'])}.{la}.internal",
+                f"{la}_{f}{n % 100}@{rng.choice(['mx', 'smtp', 'post'])}.{domain}",
+                f"{n}@{rng.choice(['users', 'noreply-relay', 'reply'])}.{domain}",
+                f"{f}-{la}@{domain}",
+            ]
+        )
+
+    def _phone(self, loc: str) -> str:
+        fk, rng = self.fakers[loc], self.rng
+        phone = str(fk.phone_number())
+        if loc == "en_US" and rng.random() < 0.15:
+            phone = str(fk.numerify("+1 ###-###-####"))
+        return phone.strip()
+
+    def _address(self, loc: str) -> tuple[str, str, str]:
+        """(street line(s), postcode and city line, city)."""
+        rng = self.rng
+        if loc == "ja_JP":
+            block = f"{rng.randint(1, 5)}-{rng.randint(1, 30)}-{rng.randint(1, 20)}"
+            street = f"{block} {rng.choice(_JP_TOWNS)}"
+            if rng.random() < 0.4:
+                street = f"{rng.choice(_JP_TOWNS)} Heights {rng.randint(101, 905)}, {street}"
+            city = rng.choice(_JP_CITIES)
+            return (
+                street,
+                f"{rng.choice(_JP_WARDS)}-ku, {city} {rng.randint(100, 999)}-"
+                + (f"{rng.randint(0, 9999):04d}"),
+                city,
+            )
+        fk = self.fakers[loc]
+        street = str(fk.street_address()).strip()
+        units = ("en_US", "en_CA", "en_AU", "en_NZ", "en_GB", "en_IE")
+        if (
+            loc in units
+            and rng.random() < 0.25
+            and not re.search(r"(Apt|Suite|Unit|Flat|Studio)", street)
+        ):
+            unit = rng.choice(["Apt.", "Suite", "Unit", "Flat"])
+            if loc == "en_GB":
+                street = f"Flat {rng.randint(1, 40)}, {street}"
+            else:
+                street = f"{street}, {unit} {rng.randint(1, 999)}"
+        city = str(fk.city())
+        pc = str(fk.postcode())
+        if loc == "en_CA":
+            line = f"{city}, {fk.province_abbr()} {pc}"
+        elif loc in ("en_US", "es_MX"):
+            line = f"{city}, {fk.state_abbr()} {pc}"
+        elif loc == "en_AU":
+            line = f"{city} {fk.state_abbr()} {pc}"
+        elif loc in ("en_GB", "en_IE"):
+            line = rng.choice([f"{city} {pc}", f"{city}\n{pc}", f"{city}, {pc}"])
+        elif loc == "en_IN":
+            line = rng.choice([f"{city} {pc}", f"{city} - {pc}"])
+        elif loc == "en_NZ":
+            line = f"{city} {pc}"
+        elif loc == "es_ES":
+            line = rng.choice([f"{pc} {city}", f"{city}, {pc}"])
+        elif loc == "it_IT":
+            line = rng.choice([f"{pc} {city}", f"{pc}, {city} ({fk.state_abbr()})"])
+        elif loc == "pt_BR":
+            line = f"{pc} {city} - {fk.estado_sigla()}"
+        elif loc == "id_ID":
+            line = f"{city} {pc}"
+        elif loc == "hu_HU":
+            line = rng.choice([f"{pc} {city}", f"{city}, {pc}"])
+        else:
+            line = f"{pc} {city}"
+        return street, line, city
+
+    def _national_id(self, loc: str) -> tuple[str, str]:
+        fk, rng = self.fakers[loc], self.rng
+        table: dict[str, list[tuple[str, Callable[[], str]]]] = {
+            "en_US": [("SSN", lambda: str(fk.ssn()))],
+            "en_GB": [
+                ("National Insurance number", lambda: str(fk.ssn())),
+                ("NI number", lambda: str(fk.ssn()).replace(" ", "")),
+            ],
+            "en_CA": [("SIN", lambda: str(fk.ssn()))],
+            "es_ES": [("NIF", lambda: str(fk.nif())), ("NIE", lambda: str(fk.nie()))],
+            "es_MX": [("CURP", lambda: str(fk.curp()))],
+            "it_IT": [("codice fiscale", lambda: str(fk.ssn()))],
+            "pl_PL": [("PESEL", lambda: str(fk.pesel()))],
+            "nl_NL": [("BSN", lambda: str(fk.ssn()))],
+            "fr_FR": [("social security number", lambda: str(fk.ssn()))],
+            "pt_BR": [("CPF", lambda: str(fk.cpf()))],
+            "sv_SE": [("personnummer", lambda: str(fk.ssn()))],
+            "fi_FI": [("henkilötunnus", lambda: str(fk.ssn()))],
+            "ro_RO": [("CNP", lambda: str(fk.ssn()))],
+            "en_IN": [("Aadhaar", lambda: _group(str(fk.aadhaar_id()), rng))],
+            "de_AT": [("SV-Nummer", lambda: str(fk.ssn()))],
+        }
+        if loc not in table:
+            return "SSN", str(self.en.ssn())
+        label, make = rng.choice(table[loc])
+        return label, make()
+
+    def _card(self) -> str:
+        rng = self.rng
+        kind = rng.choice(
+            [
+                "visa16",
+                "visa16",
+                "visa19",
+                "mastercard",
+                "mastercard",
+                "amex",
+                "discover",
+                "diners",
+                "jcb16",
+                "maestro",
+                "visa13",
+            ]
+        )
+        number = str(self.en.credit_card_number(card_type=kind))
+        assert _luhn_ok(number)
+        r = rng.random()
+        if len(number) == 16 and r < 0.5:
+            sep = rng.choice([" ", "-"])
+            number = sep.join(number[i : i + 4] for i in range(0, 16, 4))
+        elif len(number) == 15 and kind == "amex" and r < 0.5:
+            number = f"{number[:4]} {number[4:10]} {number[10:]}"
+        elif len(number) == 19 and r < 0.4:
+            number = " ".join(number[i : i + 4] for i in range(0, 19, 4))
+        return number
+
+    def _iban(self, loc: str) -> str:
+        iban = str(self.fakers[loc].iban())
+        if not _iban_ok(iban):  # some locales fall back to an invalid generic IBAN
+            iban = str(self.fakers[self.rng.choice(_IBAN_LOCALES)].iban())
+        if self.rng.random() < 0.5:
+            iban = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+        return iban
+
+    def persona(self, loc: str | None = None) -> Persona:
+        rng = self.rng
+        loc = loc or rng.choice(LOCALES)
+        self.used.append(loc)
+        fk = self.fakers[loc]
+        first, last, full, title, pronoun = self._name(loc)
+        street, city_line, city = self._address(loc)
+        nid_label, nid = self._national_id(loc)
+        dob = fk.date_of_birth(minimum_age=18, maximum_age=85)
+        dob_text = rng.choice(
+            [
+                dob.strftime("%d/%m/%Y"),
+                dob.isoformat(),
+                dob.strftime("%d %B %Y"),
+                dob.strftime("%B %d, %Y"),
+                dob.strftime("%d.%m.%Y"),
+            ]
+        )
+        ip = str(self.en.ipv4_public()) if rng.random() < 0.8 else str(self.en.ipv6())
+        return Persona(
+            locale=loc,
+            first=first,
+            last=last,
+            full=full,
+            title=title,
+            pronoun=pronoun,
+            email=self._email(loc, first, last),
+            phone=self._phone(loc),
+            street=street,
+            city_line=city_line,
+            city=city,
+            country=_COUNTRY[loc],
+            dob=dob_text,
+            nid_label=nid_label,
+            nid=nid,
+            iban=self._iban(loc),
+            card=self._card(),
+            ip=ip,
+        )
+
+    # -- unlabelled distractors ------------------------------------------------------
+
+    def company(self) -> str:
+        return str(self.fakers[self.rng.choice(LOCALES[:18])].company()).replace("\n", " ")
+
+    def some_city(self) -> str:
+        return str(self.fakers[self.rng.choice(LOCALES[:24])].city())
+
+    def date(self) -> str:
+        d = self.en.date_between(start_date="-2y", end_date="+1y")
+        return self.rng.choice(
+            [d.strftime("%d %B %Y"), d.isoformat(), d.strftime("%B %d"), d.strftime("%d/%m/%Y")]
+        )
+
+    def code(self, prefix: str) -> str:
+        return f"{prefix}-{self.rng.randint(2019, 2026)}-{self.rng.randint(100, 99999):05d}"
+
+    def amount(self) -> str:
+        cur = self.rng.choice(["€", "$", "£", "CHF ", "PLN ", "HUF "])
+        return f"{cur}{self.rng.randint(5, 9999):,}.{self.rng.randint(0, 99):02d}"
+
+    def product(self) -> str:
+        return self.rng.choice(
+            [
+                "ThinkPad X1 Carbon",
+                "Model S-200 router",
+                "SKU 4411-AB-09",
+                "Galaxy Tab A8",
+                "part no. 7731-220-01",
+                "the Pro plan",
+                "firmware v2.14.3",
+                "Office 365 E3 licence",
+                "iPhone 14 Pro",
+                "Windows 11 laptop",
+                "Kafka connector 3.6.1",
+                "HP LaserJet M404",
+                "order line 3 (qty 12)",
+            ]
+        )
+
+
+def _group(digits: str, rng: random.Random) -> str:
+    if rng.random() < 0.5:
+        return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+    return digits
+
+
+_GENES = ("BRCA1", "TP53", "EGFR", "KRAS", "HER2", "MYC", "PTEN", "CDK4/6", "IL-6", "TNF-alpha")
+_DRUGS = ("metformin 500 mg", "atorvastatin 20 mg", "ramipril 5 mg", "amoxicillin", "ibuprofen")
+_TECH = ("Kafka", "Kubernetes", "OpenSearch", "Grafana", "Jenkins", "Terraform", "Okta", "Jira")
+
+Shape = Callable[[Doc, World], None]
+
+
+def _pick(w: World, *options: str) -> str:
+    return w.rng.choice(options)
+
+
+def _signature(d: Doc, w: World, p: Persona, *, address: bool) -> None:
+    d.f(
+        _pick(
+            w,
+            "Best regards,\n",
+            "Kind regards,\n",
+            "Thanks,\n",
+            "Cheers,\n",
+            "Regards,\n",
+            "Sincerely,\n",
+            "Many thanks,\n",
+            "Best,\n",
+            "--\n",
+            "Warm wishes,\n",
+        )
+    )
+    d.f("{n}\n", n=p.name() if w.rng.random() < 0.8 else p.firstv())
+    r = w.rng.random()
+    if r < 0.5:
+        d.f(_pick(w, "Tel: {t}\n", "Mobile: {t}\n", "Phone {t}\n", "{t}\n", "M: {t}\n"), t=p.tel())
+    if address:
+        d.f("{s}\n{c}\n", s=p.streetv(), c=p.cityv())
+
+
+def shape_mail_signature(d: Doc, w: World) -> None:
+    p, agent = w.persona(), w.persona()
+    d.f("From: {n} <{e}>\n", n=p.name(), e=p.mail())
+    d.f("To: support@{dom}\n", dom=str(w.en.domain_name()))
+    d.f(
+        "Subject: {s} {o}\n\n",
+        s=_pick(w, "Problem with order", "Refund for", "Question about"),
+        o=w.code("ORD"),
+    )
+    d.f(_pick(w, "Hello,\n\n", "Hi there,\n\n", "Dear support team,\n\n", "Good morning,\n\n"))
+    d.f(
+        "I ordered the {prod} on {dt} and it still has not arrived. ", prod=w.product(), dt=w.date()
+    )
+    if w.rng.random() < 0.5:
+        d.f(
+            "My neighbour {n} said a courier left a note at {pc}. ",
+            n=agent.name(),
+            pc=V("STREET_ADDRESS", agent.street, agent.locale),
+        )
+    d.f(
+        _pick(
+            w,
+            "You can call me on {t} any time after 5pm.\n\n",
+            "Please ring {t} if anything is unclear.\n\n",
+            "My mobile is {t}.\n\n",
+        ),
+        t=p.tel(),
+    )
+    _signature(d, w, p, address=w.rng.random() < 0.6)
+
+
+def shape_ticket(d: Doc, w: World) -> None:
+    p, agent = w.persona(), w.persona()
+    d.f(
+        "Ticket #{n} | priority {pr} | opened {dt}\n",
+        n=str(w.rng.randint(10000, 99999)),
+        pr=_pick(w, "P1", "P2", "P3"),
+        dt=w.date(),
+    )
+    d.f(
+        _pick(w, "Requester: {n}\n", "Reported by: {n}\n", "Customer: {n}\n", "Caller: {n}\n"),
+        n=p.name(),
+    )
+    d.f("Email: {e}\nPhone: {t}\n", e=p.mail(), t=p.tel())
+    if w.rng.random() < 0.5:
+        d.f("Source IP: {ip}\n", ip=p.ipv())
+    d.f("Assigned to: {a}\n\n", a=agent.name())
+    d.f(
+        "Description:\n{f} cannot log in to {tech} since the update to {prod}. ",
+        f=p.firstv(),
+        tech=w.rng.choice(_TECH),
+        prod=w.product(),
+    )
+    d.f(
+        _pick(
+            w,
+            "{pr} tried a reset from {ip}.\n",
+            "Failed attempts came from {ip}.\n",
+            "Last seen from {ip}.\n",
+        ),
+        pr=p.pronoun.capitalize(),
+        ip=p.ipv(),
+    )
+    d.f("Update from {a}: reset done, asked the user to confirm by mail.\n", a=agent.firstv())
+
+
+def shape_cv(d: Doc, w: World) -> None:
+    p, ref1, ref2 = w.persona(), w.persona(), w.persona()
+    d.f("{n}\n", n=p.name())
+    d.f(
+        _pick(
+            w,
+            "{s}, {c} | {t} | {e}\n\n",
+            "{s} · {c}\n{t} · {e}\n\n",
+            "Address: {s}, {c}\nPhone: {t}\nE-mail: {e}\n\n",
+        ),
+        s=p.streetv(),
+        c=p.cityv(),
+        t=p.tel(),
+        e=p.mail(),
+    )
+    if w.rng.random() < 0.5:
+        d.f(
+            "Date of birth: {b}  Nationality: {nat}\n\n",
+            b=p.dobv(),
+            nat=_pick(
+                w,
+                "Hungarian",
+                "Polish",
+                "Brazilian",
+                "Italian",
+                "Irish",
+                "Indian",
+                "Japanese",
+                "German",
+            ),
+        )
+    d.f(
+        "PROFILE\nData engineer with {y} years of experience in {t1} and {t2}.\n\n",
+        y=str(w.rng.randint(2, 20)),
+        t1=w.rng.choice(_TECH),
+        t2=w.rng.choice(_TECH),
+    )
+    d.f(
+        "EXPERIENCE\n{y1}\u2013{y2}  Senior Engineer, {co}, {city}\n",
+        y1="2019",
+        y2="2024",
+        co=w.company(),
+        city=w.some_city(),
+    )
+    d.f("{y1}\u2013{y2}  Analyst, {co}\n\n", y1="2015", y2="2019", co=w.company())
+    d.f(
+        "REFERENCES\n{r1}, Head of IT, {co} \u2013 {t}\n",
+        r1=ref1.name(),
+        co=w.company(),
+        t=ref1.tel(),
+    )
+    d.f("{r2} \u2013 {e}\n", r2=ref2.name(), e=ref2.mail())
+
+
+def shape_invoice(d: Doc, w: World) -> None:
+    p = w.persona()
+    d.f("INVOICE {inv}\nDate: {dt}\n\n", inv=w.code("INV"), dt=w.date())
+    d.f(_pick(w, "Bill to:\n", "Billing address:\n", "Customer:\n", "Invoice to:\n"))
+    d.f("{n}\n{s}\n{c}\n{co}\n\n", n=p.name(), s=p.streetv(), c=p.cityv(), co=p.countryv())
+    if w.rng.random() < 0.5:
+        d.f("Customer tax ID ({l}): {i}\n", l=p.nid_label, i=p.nidv())
+    d.f(
+        "1 x {prod} .......... {a}\nShipping .......... {b}\n",
+        prod=w.product(),
+        a=w.amount(),
+        b=w.amount(),
+    )
+    d.f(
+        _pick(
+            w,
+            "Please transfer the total to IBAN {x} within 14 days.\n",
+            "Paid by card {c} on {dt}.\n",
+        ),
+        x=p.ibanv(),
+        c=p.cardv(),
+        dt=w.date(),
+    )
+    d.f("Questions: {e}\n", e=p.mail())
+
+
+def shape_shipping(d: Doc, w: World) -> None:
+    p, sender = w.persona(), w.persona()
+    d.f(
+        "SHIPPING LABEL  {trk}\n",
+        trk=f"1Z{w.rng.randint(10**9, 10**10 - 1)}AA{w.rng.randint(10, 99)}",
+    )
+    d.f(
+        "Ship to:\n{n}\n{s}\n{c}\n{co}\nTel. {t}\n\n",
+        n=p.name(),
+        s=p.streetv(),
+        c=p.cityv(),
+        co=p.countryv(),
+        t=p.tel(),
+    )
+    d.f("Sender: {n}, {s}, {c}\n", n=sender.name(), s=sender.streetv(), c=sender.cityv())
+    d.f(
+        "Weight: {kg} kg  Parcels: 1/1  Service: {svc}\n",
+        kg=str(w.rng.randint(1, 30)),
+        svc=_pick(w, "Express 12:00", "Economy", "Standard (DDP)"),
+    )
+
+
+def shape_chat(d: Doc, w: World) -> None:
+    p, agent = w.persona(), w.persona()
+    h, m = w.rng.randint(8, 20), w.rng.randint(0, 50)
+    who = agent.first if w.rng.random() < 0.5 else agent.full
+
+    def line(speaker: V | str, text: str, **kw: str | V) -> None:
+        nonlocal m
+        m += w.rng.randint(0, 3)
+        d.f("[{h}:{m}] {s}: ", h=f"{h:02d}", m=f"{m:02d}", s=speaker)
+        d.f(text + "\n", **kw)
+
+    line(
+        V("PERSON", who, agent.locale),
+        "Hello, you are chatting with {a}. How can I help?",
+        a=V("PERSON", who, agent.locale),
+    )
+    line(
+        p.name(),
+        _pick(
+            w,
+            "hi, my card {c} was charged twice",
+            "hi, my parcel never came",
+            "hello, I need to change my address",
+        ),
+        c=p.cardv(),
+    )
+    line(
+        V("PERSON", who, agent.locale), "Sorry to hear that! Can you confirm your e-mail and phone?"
+    )
+    line(p.name(), "sure, {e} and {t}", e=p.mail(), t=p.tel())
+    line(
+        p.name(),
+        _pick(w, "new address is {s}, {c}", "I live at {s}, {c}", "deliver to {s}, {c} please"),
+        s=p.streetv(),
+        c=p.cityv(),
+    )
+    line(
+        V("PERSON", who, agent.locale),
+        "Thanks {f}, updated. Reference {r}.",
+        f=p.firstv(),
+        r=w.code("CS"),
+    )
+
+
+def shape_clinical(d: Doc, w: World) -> None:
+    p, doc = w.persona(), w.persona()
+    d.f("CLINIC NOTE  {dt}\n", dt=w.date())
+    d.f("Patient: {n}   DOB: {b}\n", n=p.name(), b=p.dobv())
+    d.f("{l}: {i}\n", l=p.nid_label, i=p.nidv())
+    d.f("Address: {s}, {c}\nContact: {t}\n\n", s=p.streetv(), c=p.cityv(), t=p.tel())
+    d.f(
+        "{ti} {la}, {age}, presents with fatigue. Family history: {g} mutation (mother). "
+        "Continue {dr}; {g2} panel ordered. HbA1c 7.2%.\n",
+        ti=p.title,
+        la=p.lastv(),
+        age=f"{w.rng.randint(18, 85)}-year-old",
+        g=w.rng.choice(_GENES),
+        dr=w.rng.choice(_DRUGS),
+        g2=w.rng.choice(_GENES),
+    )
+    d.f(
+        "Seen by Dr. {dn}. Next visit {dt} at the {city} site.\n",
+        dn=doc.name(),
+        dt=w.date(),
+        city=w.some_city(),
+    )
+
+
+def shape_minutes(d: Doc, w: World) -> None:
+    people = [w.persona() for _ in range(w.rng.randint(3, 5))]
+    d.f(
+        "Minutes \u2013 {proj} steering group, {dt}\n",
+        proj=_pick(w, "Atlas", "Phoenix", "Borealis", "Migration 2.0"),
+        dt=w.date(),
+    )
+    d.add(_pick(w, "Attendees: ", "Present: ", "Participants: ", "Attendees:\n"))
+    bullets = d.parts[-1].endswith("\n")
+    attendees = people[:-1]
+    for i, q in enumerate(attendees):
+        if bullets:
+            d.f("- {n}\n", n=q.name())
+            continue
+        sep = ", " if i < len(attendees) - 2 else " and " if i == len(attendees) - 2 else "\n"
+        d.f("{n}" + sep, n=q.name())
+    d.f("Apologies: {n}\n\n", n=people[-1].name())
+    d.f(
+        "1. {a} presented the {tech} migration plan; budget {amt} approved.\n",
+        a=people[0].lastv() if w.rng.random() < 0.5 else people[0].name(),
+        tech=w.rng.choice(_TECH),
+        amt=w.amount(),
+    )
+    d.f(
+        "2. Action: {b} to contact {co} about the contract by {dt}.\n",
+        b=people[1].firstv(),
+        co=w.company(),
+        dt=w.date(),
+    )
+    d.f(
+        "3. {c} will share the dial-in ({t}) with the vendor.\n",
+        c=people[2].name(),
+        t=people[2].tel(),
+    )
+
+
+def shape_hr_letter(d: Doc, w: World) -> None:
+    p, hr = w.persona(), w.persona()
+    d.f("{co}\nHuman Resources\n\n", co=w.company())
+    d.f("{n}\n{s}\n{c}\n\n{dt}\n\n", n=p.name(), s=p.streetv(), c=p.cityv(), dt=w.date())
+    d.f("Dear {ti} {la},\n\n", ti=p.title, la=p.lastv())
+    d.f(
+        "We are pleased to confirm your appointment as {role} from {dt}. Your salary will be "
+        "paid monthly to the account {x}. Please bring your {l} ({i}) on your first day.\n\n",
+        role=_pick(w, "Project Manager", "Data Analyst", "Nurse", "Sales Lead"),
+        dt=w.date(),
+        x=p.ibanv(),
+        l=p.nid_label,
+        i=p.nidv(),
+    )
+    d.f(_pick(w, "Yours sincerely,\n", "Kind regards,\n", "Yours faithfully,\n"))
+    d.f("{n}\nHR Business Partner\n", n=hr.name())
+
+
+def shape_payment(d: Doc, w: World) -> None:
+    p = w.persona()
+    d.f("Payment request {r}\n", r=w.code("PAY"))
+    d.f(
+        _pick(
+            w,
+            "Please charge card {c} (exp {e}) for {n}.\n",
+            "Cardholder: {n}\nCard number: {c}\nExpiry: {e}\n",
+        ),
+        c=p.cardv(),
+        e=f"{w.rng.randint(1, 12):02d}/{w.rng.randint(26, 31)}",
+        n=p.name(),
+    )
+    d.f("Billing address: {s}, {c}.\n", s=p.streetv(), c=p.cityv())
+    d.f("If declined, debit {x} instead and notify {e}.\n", x=p.ibanv(), e=p.mail())
+    d.f("Amount: {a}, reference {r}.\n", a=w.amount(), r=w.code("REF"))
+
+
+def shape_lease(d: Doc, w: World) -> None:
+    landlord, tenant = w.persona(), w.persona()
+    d.f("TENANCY AGREEMENT dated {dt}\n\n", dt=w.date())
+    d.f("Landlord: {n}, of {s}, {c}\n", n=landlord.name(), s=landlord.streetv(), c=landlord.cityv())
+    d.f(
+        "Tenant: {n}, born {b}, {l} {i}\n",
+        n=tenant.name(),
+        b=tenant.dobv(),
+        l=tenant.nid_label,
+        i=tenant.nidv(),
+    )
+    d.f("Property: {s}, {c}\n\n", s=tenant.streetv(), c=tenant.cityv())
+    d.f(
+        "Rent of {a} is due on the 1st of each month to {x}. The deposit of {b} is held by {co}.\n",
+        a=w.amount(),
+        x=landlord.ibanv(),
+        b=w.amount(),
+        co=w.company(),
+    )
+    d.f("Emergency contact for repairs: {t}.\n", t=landlord.tel())
+
+
+def shape_signup(d: Doc, w: World) -> None:
+    p = w.persona()
+    d.f("New account registration \u2013 {dt}\n", dt=w.date())
+    d.f(
+        "First name: {f}\nLast name: {la}\nDate of birth: {b}\n",
+        f=p.firstv(),
+        la=p.lastv(),
+        b=p.dobv(),
+    )
+    d.f(
+        "Street: {s}\nPostcode/City: {c}\nCountry: {co}\n",
+        s=p.streetv(),
+        c=p.cityv(),
+        co=p.countryv(),
+    )
+    d.f(
+        "Mobile: {t}\nE-mail: {e}\nID document ({l}): {i}\n",
+        t=p.tel(),
+        e=p.mail(),
+        l=p.nid_label,
+        i=p.nidv(),
+    )
+    d.f(
+        "Registered from {ip} using {ua}.\n",
+        ip=p.ipv(),
+        ua=_pick(w, "Firefox 128", "Chrome 126 on Android 14", "Safari 17.5"),
+    )
+
+
+def shape_incident(d: Doc, w: World) -> None:
+    p, analyst = w.persona(), w.persona()
+    d.f("Security incident {r} ({sev})\n", r=w.code("SEC"), sev=_pick(w, "high", "medium"))
+    d.f("Analyst: {a}\n", a=analyst.name())
+    d.f("Affected user: {n} ({e})\n", n=p.name(), e=p.mail())
+    d.f(
+        "Summary: {cnt} failed logins to the {tech} console from {ip1} and {ip2} between "
+        "{h1} and {h2} UTC, followed by a successful login from {ip3}.\n",
+        cnt=str(w.rng.randint(5, 500)),
+        tech=w.rng.choice(_TECH),
+        ip1=p.ipv(),
+        ip2=V("IP_ADDRESS", str(w.en.ipv4_public()), p.locale),
+        h1="02:14",
+        h2="02:57",
+        ip3=V("IP_ADDRESS", str(w.en.ipv4_public()), p.locale),
+    )
+    d.f(
+        "Actions: password reset, MFA re-enrolment; {f} confirmed by phone ({t}).\n",
+        f=p.firstv(),
+        t=p.tel(),
+    )
+
+
+def shape_complaint_letter(d: Doc, w: World) -> None:
+    p = w.persona()
+    d.f("{n}\n{s}\n{c}\n{t}\n\n", n=p.name(), s=p.streetv(), c=p.cityv(), t=p.tel())
+    d.f("{co}\nCustomer Relations\n\n{dt}\n\n", co=w.company(), dt=w.date())
+    d.f(
+        "Dear Sir or Madam,\n\nI am writing to complain about the {prod} delivered on {dt}. "
+        "Despite three calls, nobody has collected it. ",
+        prod=w.product(),
+        dt=w.date(),
+    )
+    d.f(
+        "Please refund {a} to my card ending {last4} or contact me at {e}.\n\n",
+        a=w.amount(),
+        last4=str(w.rng.randint(1000, 9999)),
+        e=p.mail(),
+    )
+    d.f(_pick(w, "Yours faithfully,\n", "Yours sincerely,\n"))
+    d.f("{n}\n", n=p.name())
+
+
+def shape_bounce(d: Doc, w: World) -> None:
+    p, q = w.persona(), w.persona()
+    d.f("Delivery Status Notification (Failure)\n\n")
+    d.f("Your message to {n} <{e}> could not be delivered.\n", n=p.name(), e=p.mail())
+    d.f("Final-Recipient: rfc822; {e}\nAction: failed\nStatus: 5.1.1\n", e=p.mail())
+    d.f("Return-Path: <{e}>\n", e=q.mail())
+    d.f(
+        "List-Unsubscribe: <mailto:{e}?subject=unsubscribe>, <https://lists.{dom}/u/{tok}>\n",
+        e=q.mail(),
+        dom=str(w.en.domain_name()),
+        tok=str(w.rng.randint(10**6, 10**7)),
+    )
+    d.f(
+        "Reporting-MTA: dns; mx{k}.{dom}\n", k=str(w.rng.randint(1, 9)), dom=str(w.en.domain_name())
+    )
+
+
+def shape_crm_note(d: Doc, w: World) -> None:
+    p, spouse = w.persona(), w.persona(None)
+    d.f("{dt} \u2013 call notes\n", dt=w.date())
+    d.f(
+        _pick(w, "Spoke with {n} on {t}. ", "Called {n} at {t}. ", "{n} rang us from {t}. "),
+        n=p.name(),
+        t=p.tel(),
+    )
+    d.f(
+        _pick(
+            w,
+            "{pr} lives at {s}, {c} and ",
+            "{n2} lives at {s}, {c} and ",
+            "Home address is {s}, {c}; {pr} ",
+        ),
+        pr=p.pronoun.capitalize(),
+        n2=p.firstv(),
+        s=p.streetv(),
+        c=p.cityv(),
+    )
+    d.f("wants the {prod} delivered before {dt}. ", prod=w.product(), dt=w.date())
+    d.f(
+        "{pr} mentioned {n} will sign for it if {pr2} is out.\n",
+        pr=p.pronoun.capitalize(),
+        n=spouse.name(),
+        pr2=p.pronoun,
+    )
+    d.f("Follow up by mail: {e}.\n", e=p.mail())
+
+
+def shape_booking(d: Doc, w: World) -> None:
+    p, q = w.persona(), w.persona()
+    d.f(
+        "Booking confirmation {ref}\n\n",
+        ref="".join(w.rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6)),
+    )
+    d.f("Passenger 1: {n}\n", n=p.name())
+    d.f("Passenger 2: {n}\n", n=q.name())
+    d.f(
+        "Flight {fl} {a} → {b}, {dt} 07:45\n",
+        fl=f"{_pick(w, 'LH', 'BA', 'AF', 'IB', 'LO')} {w.rng.randint(100, 9999)}",
+        a=w.some_city(),
+        b=w.some_city(),
+        dt=w.date(),
+    )
+    d.f("Contact: {e} / {t}\n", e=p.mail(), t=p.tel())
+    d.f("Paid with {c}. Seats 14A, 14B. Baggage 2 x 23 kg.\n", c=p.cardv())
+
+
+def shape_founders(d: Doc, w: World) -> None:
+    a, b, c = w.persona(), w.persona(), w.persona()
+    co = w.company()
+    r = w.rng.random()
+    if r < 0.4:
+        d.f(
+            "About us\n{co} was founded in {y} by {a}, {b} and {c}. ",
+            co=co,
+            y=str(w.rng.randint(1990, 2022)),
+            a=a.name(),
+            b=b.name(),
+            c=c.name(),
+        )
+    elif r < 0.7:
+        d.f(
+            "{co} \u2013 our story\nThe founders: {a}, {b} and {c} met at university in {city}. ",
+            co=co,
+            a=a.lastv(),
+            b=b.lastv(),
+            c=c.lastv(),
+            city=w.some_city(),
+        )
+    else:
+        d.f("{co} board\nDirectors: {a}; {b}; {c}.\n", co=co, a=a.name(), b=b.name(), c=c.name())
+    d.f(
+        "Today the company employs {n} people and runs on {tech}. Press contact: {p} ({e}).\n",
+        n=str(w.rng.randint(10, 900)),
+        tech=w.rng.choice(_TECH),
+        p=a.name(),
+        e=a.mail(),
+    )
+
+
+def shape_intro(d: Doc, w: World) -> None:
+    p = w.persona()
+    d.f(
+        _pick(
+            w, "Hello, my name is {f} and ", "Hi! My name is {n}, ", "Good afternoon, I'm {n} and "
+        ),
+        f=p.firstv(),
+        n=p.name(),
+    )
+    d.f(
+        _pick(w, "I moved to {s}, {c} last month. ", "I am writing from {s}, {c}. "),
+        s=p.streetv(),
+        c=p.cityv(),
+    )
+    d.f("Could you update my records? My phone is {t} and my e-mail {e}. ", t=p.tel(), e=p.mail())
+    d.f("My {l} is {i} if you need it.\nThank you,\n{f}\n", l=p.nid_label, i=p.nidv(), f=p.firstv())
+
+
+def shape_claim(d: Doc, w: World) -> None:
+    p, witness = w.persona(), w.persona()
+    d.f("Claim {r}\nPolicyholder: {n}\n", r=w.code("CLM"), n=p.name())
+    d.f(
+        "Incident: rear-end collision on {dt} outside {s}, {c}.\n",
+        dt=w.date(),
+        s=V("STREET_ADDRESS", witness.street, witness.locale),
+        c=V("LOCATION", witness.city_line, witness.locale),
+    )
+    d.f("Witness: {n}, {t}\n", n=witness.name(), t=witness.tel())
+    d.f(
+        "{n} lives at {s}, {c}. Damage estimate {a}. Pay out to {x}.\n",
+        n=p.name(),
+        s=p.streetv(),
+        c=p.cityv(),
+        a=w.amount(),
+        x=p.ibanv(),
+    )
+
+
+def shape_school(d: Doc, w: World) -> None:
+    parent, child, teacher = w.persona(), w.persona(), w.persona()
+    child_name = V("PERSON", f"{child.first} {parent.last.split()[0]}", parent.locale)
+    d.f("Dear {ti} {la},\n\n", ti=parent.title, la=parent.lastv())
+    d.f(
+        "{c} did very well in the maths olympiad on {dt}. The trip to {city} needs your consent "
+        "by Friday; please return the form or call the office.\n\n",
+        c=child_name,
+        dt=w.date(),
+        city=w.some_city(),
+    )
+    d.f("Emergency contact on file: {t}, {e}.\n\n", t=parent.tel(), e=parent.mail())
+    d.f(_pick(w, "Best wishes,\n", "Kind regards,\n"))
+    d.f("{n}\nClass teacher\n", n=teacher.name())
+
+
+def shape_science(d: Doc, w: World) -> None:
+    """No personal data at all: technical vocabulary that must not be changed."""
+    g1, g2, g3 = w.rng.sample(_GENES, 3)
+    d.f(
+        "Abstract. We measured {g1} and {g2} expression in {n} tumour samples using the "
+        "{tech} pipeline (v{v}). Loss of {g3} correlated with poor response to {dr} "
+        "(HR 1.8, 95% CI 1.2-2.7, p = 0.004). Samples were processed at the {city} "
+        "biobank between {d1} and {d2}. Raw reads are deposited under accession "
+        "GSE{acc}.\n",
+        g1=g1,
+        g2=g2,
+        g3=g3,
+        n=str(w.rng.randint(40, 900)),
+        tech=w.rng.choice(("Nextflow", "Snakemake", "Galaxy", "Cromwell")),
+        v=f"{w.rng.randint(1, 4)}.{w.rng.randint(0, 20)}.{w.rng.randint(0, 9)}",
+        dr=w.rng.choice(_DRUGS),
+        city=w.some_city(),
+        d1=w.date(),
+        d2=w.date(),
+        acc=str(w.rng.randint(100000, 299999)),
+    )
+
+
+SHAPES: dict[str, Shape] = {
+    "mail_signature": shape_mail_signature,
+    "support_ticket": shape_ticket,
+    "cv": shape_cv,
+    "invoice": shape_invoice,
+    "shipping_form": shape_shipping,
+    "chat_log": shape_chat,
+    "clinical_note": shape_clinical,
+    "meeting_minutes": shape_minutes,
+    "hr_letter": shape_hr_letter,
+    "payment_request": shape_payment,
+    "tenancy_agreement": shape_lease,
+    "signup_form": shape_signup,
+    "security_incident": shape_incident,
+    "complaint_letter": shape_complaint_letter,
+    "bounce_mail": shape_bounce,
+    "crm_note": shape_crm_note,
+    "booking": shape_booking,
+    "company_about": shape_founders,
+    "introduction": shape_intro,
+    "insurance_claim": shape_claim,
+    "school_letter": shape_school,
+    "science_abstract": shape_science,
+}
 
 
 def generate(n: int, seed: int = 7) -> list[Sample]:
-    """``n`` texts from the templates with Faker values; spans are exact by construction."""
-    values = _Values(seed)
-    rng = random.Random(seed)
+    """``n`` texts, shapes in turn; spans are exact by construction."""
+    world = World(seed)
+    names = list(SHAPES)
     samples = []
-    for _ in range(n):
-        template = rng.choice(TEMPLATES)
-        parts: list[str] = []
-        spans: list[Span] = []
-        cursor = 0
-        length = 0
-        for match in _SLOT.finditer(template):
-            literal = template[cursor : match.start()]
-            parts.append(literal)
-            length += len(literal)
-            value = values.value(match.group(1))
-            spans.append(Span(match.group(1), length, length + len(value)))
-            parts.append(value)
-            length += len(value)
-            cursor = match.end()
-        parts.append(template[cursor:])
-        samples.append(Sample("".join(parts), tuple(spans)))
+    for i in range(n):
+        shape = names[i % len(names)]
+        doc = Doc()
+        world.used.clear()
+        SHAPES[shape](doc, world)
+        samples.append(doc.sample(shape, ",".join(dict.fromkeys(world.used))))
     return samples
+
+
+def split(samples: list[Sample], seed: int = 7) -> tuple[list[Sample], list[Sample]]:
+    """(tune half, report half), shuffled by a fixed seed."""
+    order = list(range(len(samples)))
+    random.Random(seed * 7919 + 1).shuffle(order)
+    half = len(order) // 2
+    tune = [samples[i] for i in sorted(order[:half])]
+    report = [samples[i] for i in sorted(order[half:])]
+    return tune, report

@@ -45,7 +45,38 @@ CUSTOM_ENTITIES: Final = frozenset(
     }
 )
 
-KNOWN_ENTITIES: Final = PRESIDIO_ENTITIES | CUSTOM_ENTITIES
+# National identifiers, tax and licence numbers: Presidio's national recognisers (UK, ES,
+# IT, PL, SG, AU, IN) and ragstream's labelled NATIONAL_ID (any country).
+NATIONAL_ENTITIES: Final = frozenset(
+    {
+        "NATIONAL_ID",
+        "UK_NHS",
+        "UK_NINO",
+        "UK_PASSPORT",
+        "UK_DRIVING_LICENCE",
+        "ES_NIF",
+        "ES_NIE",
+        "ES_PASSPORT",
+        "IT_FISCAL_CODE",
+        "IT_DRIVER_LICENSE",
+        "IT_IDENTITY_CARD",
+        "IT_PASSPORT",
+        "IT_VAT_CODE",
+        "PL_PESEL",
+        "SG_NRIC_FIN",
+        "SG_UEN",
+        "AU_ABN",
+        "AU_ACN",
+        "AU_TFN",
+        "AU_MEDICARE",
+        "IN_PAN",
+        "IN_AADHAAR",
+        "IN_PASSPORT",
+        "IN_VOTER",
+    }
+)
+
+KNOWN_ENTITIES: Final = PRESIDIO_ENTITIES | CUSTOM_ENTITIES | NATIONAL_ENTITIES
 
 # HIPAA Safe Harbor (45 CFR 164.514(b)(2)) identifiers and the entity types that cover them
 # in text. An empty tuple means text detection cannot cover it.
@@ -70,5 +101,8 @@ SAFE_HARBOR: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("IP addresses", ("IP_ADDRESS",)),
     ("biometric identifiers", ("BIOMETRIC_ID",)),
     ("full-face photographs", ()),
-    ("any other unique identifying number or code", ("UUID", "CRYPTO")),
+    (
+        "any other unique identifying number or code",
+        ("UUID", "CRYPTO", *sorted(NATIONAL_ENTITIES)),
+    ),
 )

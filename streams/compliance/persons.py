@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 PERSON = "PERSON"
@@ -171,6 +172,7 @@ def _flex(letters: str) -> str:
     return rf"['{_AP} -]?".join(re.escape(c) for c in letters)
 
 
+@lru_cache(maxsize=4096)
 def _email_name_patterns(local: str) -> list[re.Pattern[str]]:
     """Patterns (on folded text, case-insensitive) for the names an e-mail local part implies."""
     base = local.split("+", 1)[0].lower()

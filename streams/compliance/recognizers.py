@@ -1,6 +1,10 @@
-"""Recognisers ragstream adds to Presidio: an offline e-mail validator and identifiers
-Presidio does not know (medical record, account, health plan, licence, vehicle, device and
-biometric numbers, street addresses, ZIP codes, labelled dates of birth, US phone layouts).
+"""Recognisers ragstream adds to Presidio: identifiers Presidio does not know (medical
+record, account, health plan, licence, vehicle, device and biometric numbers, ZIP codes,
+labelled dates of birth), Presidio's national recognisers set up for English text, and an
+offline e-mail validator (for callers that use Presidio's e-mail recogniser).
+
+Phone numbers, e-mail and street addresses are found outside the registry: see
+``phones.py``, ``identifiers.py`` and ``addresses.py``.
 
 Labelled identifiers ("MRN: 1234567") use a look-behind, so the finding covers the value
 only and the label stays readable in the redacted text ("MRN: <MRN>").
@@ -12,7 +16,32 @@ from functools import lru_cache
 
 import tldextract
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
-from presidio_analyzer.predefined_recognizers import EmailRecognizer
+from presidio_analyzer.predefined_recognizers import (
+    AuAbnRecognizer,
+    AuAcnRecognizer,
+    AuMedicareRecognizer,
+    AuTfnRecognizer,
+    EmailRecognizer,
+    EsNieRecognizer,
+    EsNifRecognizer,
+    EsPassportRecognizer,
+    InAadhaarRecognizer,
+    InPanRecognizer,
+    InPassportRecognizer,
+    InVoterRecognizer,
+    ItDriverLicenseRecognizer,
+    ItFiscalCodeRecognizer,
+    ItIdentityCardRecognizer,
+    ItPassportRecognizer,
+    ItVatCodeRecognizer,
+    NhsRecognizer,
+    PlPeselRecognizer,
+    SgFinRecognizer,
+    SgUenRecognizer,
+    UkDrivingLicenceRecognizer,
+    UkNinoRecognizer,
+    UkPassportRecognizer,
+)
 
 # Presidio's card pattern misses Mastercard's 2221-2720 range; Luhn still validates it.
 MASTERCARD_2_SERIES = Pattern(
@@ -62,24 +91,6 @@ DATE_OF_BIRTH_PATTERN = Pattern(
     0.85,
 )
 
-_STREET_SUFFIX = (
-    r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
-    r"|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Square|Sq|Trail|Trl|Highway|Hwy|Crossing|Xing"
-    r"|Plaza|Plz|Ridge|Rdg|Run|Path|Pass|Point|Pt|Loop|Alley|Aly|Row|Walk|Mall|Pike"
-    r"|Heights|Hts|Hills?|Park|Gardens?|Center|Ctr|Crescent|Cres|Grove|Grv|Meadows?"
-    r"|Mews|Mill|Mission|Port|Prairie|Ranch|Springs?|Station|Sta|Summit|Valley|Vly"
-    r"|View|Villages?|Vista|Well|Wells|Camp|Cape|Creek|Crest|Estates?|Expressway|Falls?"
-    r"|Ferry|Field|Fields|Forest|Fork|Forks|Fort|Freeway|Glen|Green|Harbor|Haven|Island"
-    r"|Junction|Key|Knolls?|Lake|Lakes|Landing|Light|Lights|Lock|Locks|Manor|Motorway"
-    r"|Mountain|Mount|Neck|Orchard|Oval|Pine|Pines|Plains?|Radial|Rapids?|Rest|River"
-    r"|Roads|Route|Shoals?|Shores?|Skyway|Spur|Stream|Throughway|Trace|Track|Turnpike"
-    r"|Underpass|Union|Unions|Viaduct|Ville|Ways|Bypass|Bridge|Brook|Brooks|Burg|Burgs"
-    r"|Bluff|Bluffs|Bottom|Branch|Causeway|Cliff|Cliffs|Club|Common|Commons|Corner"
-    r"|Corners|Course|Courts|Cove|Coves|Curve|Dale|Dam|Divide|Drives|Extension|Flat|Flats"
-    r"|Ford|Fords|Gateway|Harbors|Hollow|Inlet|Isle|Lodge|Mills|Overpass|Squares|Stravenue"
-    r"|Streets|Tunnel|Vista"
-)
-_UNIT = r"(?:[\s,]+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|#)\s*[\w-]+)?"
 _STATES = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV"
     "|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|GU|VI|AS|MP"
@@ -87,10 +98,57 @@ _STATES = (
 )
 
 
-def ragstream_recognizers() -> list[EntityRecognizer]:
-    """The recognisers ragstream adds to (or swaps into) Presidio's registry."""
+def national_recognizers() -> list[EntityRecognizer]:
+    """Presidio's national ID, tax and licence recognisers for the UK, Spain, Italy,
+    Poland, Singapore, Australia and India, run on English text (several ship for their
+    own language only), with English context words added where they had none."""
+    en = "en"
     return [
-        OfflineEmailRecognizer(),
+        NhsRecognizer(supported_language=en),
+        UkNinoRecognizer(supported_language=en),
+        UkPassportRecognizer(supported_language=en),
+        UkDrivingLicenceRecognizer(supported_language=en),
+        EsNifRecognizer(
+            supported_language=en, context=["dni", "nif", "spanish id", "documento", "identidad"]
+        ),
+        EsNieRecognizer(supported_language=en, context=["nie", "foreigner", "extranjero"]),
+        EsPassportRecognizer(supported_language=en, context=["passport", "pasaporte"]),
+        ItFiscalCodeRecognizer(
+            supported_language=en, context=["codice fiscale", "fiscal code", "tax code", "cf"]
+        ),
+        ItDriverLicenseRecognizer(
+            supported_language=en, context=["patente", "driving licence", "driver's license"]
+        ),
+        ItIdentityCardRecognizer(
+            supported_language=en, context=["carta d'identità", "identity card", "id card", "cie"]
+        ),
+        ItPassportRecognizer(supported_language=en, context=["passaporto", "passport"]),
+        ItVatCodeRecognizer(supported_language=en, context=["partita iva", "piva", "vat", "p.iva"]),
+        # Presidio's PESEL pattern has no word boundaries: it fires inside card numbers.
+        PlPeselRecognizer(
+            supported_language=en,
+            context=["pesel"],
+            patterns=[
+                Pattern(p.name, rf"(?<!\d){p.regex}(?!\d)", p.score)
+                for p in PlPeselRecognizer.PATTERNS
+            ],
+        ),
+        SgFinRecognizer(supported_language=en),
+        SgUenRecognizer(supported_language=en),
+        AuAbnRecognizer(supported_language=en),
+        AuAcnRecognizer(supported_language=en),
+        AuTfnRecognizer(supported_language=en),
+        AuMedicareRecognizer(supported_language=en),
+        InPanRecognizer(supported_language=en),
+        InAadhaarRecognizer(supported_language=en),
+        InPassportRecognizer(supported_language=en),
+        InVoterRecognizer(supported_language=en),
+    ]
+
+
+def ragstream_recognizers() -> list[EntityRecognizer]:
+    """The recognisers ragstream adds to Presidio's registry."""
+    return [
         _labelled(
             "MRN",
             "mrn",
@@ -154,19 +212,6 @@ def ragstream_recognizers() -> list[EntityRecognizer]:
             context=["vin", "vehicle", "car", "plate"],
         ),
         PatternRecognizer(
-            supported_entity="STREET_ADDRESS",
-            name="street_address",
-            patterns=[
-                Pattern(
-                    "us_street",
-                    rf"(?-i:\b\d{{1,6}}(?:\s+[A-Z][a-z]+\.?){{1,4}}\s+(?:{_STREET_SUFFIX})\b\.?)"
-                    rf"{_UNIT}",
-                    0.6,
-                ),
-                Pattern("po_box", r"\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b", 0.6),
-            ],
-        ),
-        PatternRecognizer(
             supported_entity="ZIP_CODE",
             name="zip_code",
             patterns=[
@@ -181,19 +226,5 @@ def ragstream_recognizers() -> list[EntityRecognizer]:
                     0.6,
                 ),
             ],
-        ),
-        PatternRecognizer(
-            supported_entity="PHONE_NUMBER",
-            name="us_phone",
-            patterns=[
-                Pattern(
-                    "us_phone",
-                    r"(?<![\w+-])(?:\+?1[-.\s]?|001[-.\s])?(?:\(\d{3}\)\s?|\d{3}[-.\s])\d{3}[-.\s]\d{4}"
-                    r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?(?![\w-])",
-                    0.6,
-                ),
-                Pattern("us_phone_compact", r"(?<![\w+-])\+1\d{10}(?![\w-])", 0.6),
-            ],
-            context=["phone", "tel", "telephone", "cell", "mobile", "fax", "call"],
         ),
     ]

@@ -12,23 +12,44 @@ from streams.compliance.pseudonym import Pseudonymizer
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A span of the ORIGINAL text, its entity type, confidence and the action taken."""
+    """A span of the ORIGINAL text, its entity type, confidence and the action taken.
+
+    ``value_start``/``value_end`` delimit the value that names the finding (its typing
+    member's own span) when the finding grew over overlapping spans: a pseudonym is
+    computed from that value, so "Anna Kovács" gets the same token whether or not a date
+    or a location overlapped it. None: the whole span.
+    """
 
     entity_type: str
     start: int
     end: int
     score: float
     action: Action
+    value_start: int | None = None
+    value_end: int | None = None
 
 
 # NER labels that other, more specific recognisers often overlap ("MRN: 1234567" read as
 # a date): on a tie in strictness the specific type names the finding.
 GENERIC_ENTITIES = frozenset({"DATE_TIME", "LOCATION", "NRP", "URL", "PERSON"})
+# Types found from a label or layout alone: a recogniser that knows the format names the
+# finding ("SSN 536-22-8147" is a US_SSN rather than a labelled NATIONAL_ID).
+LABELLED_ENTITIES = frozenset({"NATIONAL_ID"})
+
+
+def specificity(entity_type: str) -> int:
+    """0 for generic NER labels, 1 for label-based types, 2 for format-checked types."""
+    if entity_type in GENERIC_ENTITIES:
+        return 0
+    return 1 if entity_type in LABELLED_ENTITIES else 2
 
 
 def resolve(detections: Sequence[Detection], action_for: Callable[[str], Action]) -> list[Finding]:
-    """Merge overlapping detections: each cluster becomes one finding over the union of
-    its spans, typed by its strictest, then most confident, then longest member."""
+    """Merge overlapping detections, privacy first: each cluster becomes one finding over
+    the union of its spans, with the most protective action any member asks for (a
+    ``keep`` never protects a value another recogniser would remove). The finding is
+    typed by its strictest member, then a specific type over a generic one (an MRN read as
+    a date), then the longest, then the most confident."""
     ordered = sorted(detections, key=lambda d: (d.start, -d.end))
     clusters: list[list[Detection]] = []
     end = -1
@@ -45,18 +66,22 @@ def resolve(detections: Sequence[Detection], action_for: Callable[[str], Action]
             cluster,
             key=lambda d: (
                 action_for(d.entity_type).strictness,
-                d.entity_type not in GENERIC_ENTITIES,
-                d.score,
+                specificity(d.entity_type),
                 d.end - d.start,
+                d.score,
             ),
         )
+        start, end = min(d.start for d in cluster), max(d.end for d in cluster)
+        grown = (winner.start, winner.end) != (start, end)
         findings.append(
             Finding(
                 entity_type=winner.entity_type,
-                start=min(d.start for d in cluster),
-                end=max(d.end for d in cluster),
+                start=start,
+                end=end,
                 score=winner.score,
                 action=action_for(winner.entity_type),
+                value_start=winner.start if grown else None,
+                value_end=winner.end if grown else None,
             )
         )
     return findings
@@ -79,13 +104,15 @@ class Rewriter:
         self._mask_char = mask_char
         self._mask_keep_last = mask_keep_last
 
-    def replacement(self, finding: Finding, value: str) -> str:
+    def replacement(self, finding: Finding, value: str, named: str | None = None) -> str:
+        """What replaces ``value`` (the finding's whole span); ``named`` is the value the
+        pseudonym is computed from (default: ``value``)."""
         if finding.action is Action.KEEP:
             return value
         if finding.action is Action.MASK:
             return mask(value, self._mask_char, self._mask_keep_last)
         if finding.action is Action.HASH:
-            return self._pseudonymizer.token(finding.entity_type, value)
+            return self._pseudonymizer.token(finding.entity_type, named or value)
         return f"<{finding.entity_type}>"
 
     def rewrite(self, text: str, findings: Sequence[Finding]) -> str:
@@ -93,8 +120,11 @@ class Rewriter:
         parts: list[str] = []
         cursor = 0
         for finding in sorted(findings, key=lambda f: f.start):
+            named = None
+            if finding.value_start is not None and finding.value_end is not None:
+                named = text[finding.value_start : finding.value_end]
             parts.append(text[cursor : finding.start])
-            parts.append(self.replacement(finding, text[finding.start : finding.end]))
+            parts.append(self.replacement(finding, text[finding.start : finding.end], named))
             cursor = finding.end
         parts.append(text[cursor:])
         return "".join(parts)

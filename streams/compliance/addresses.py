@@ -1,0 +1,350 @@
+"""Street addresses of many countries, from three kinds of evidence.
+
+1. **Street-type words** in many languages, with a house number: "742 Evergreen Terrace",
+   "Via Paruta, 545", "aleja Okrężna 776", "Oroszfürdői utca 54.", "Jalan Laswi No. 74",
+   "23, rue Victoire Perrier", compounds such as "Fechnerstraße 5", "Skolvägen 76",
+   "Amystraat 28", "Puuskatie 774", block numbers such as "1-26-7 Sakuragaoka"; plus
+   unit parts ("Apt. 5", "Suite 282", "Piso 3", "Bl. 59 Sc. 32 Ap. 217"). Street types that
+   are not English words ("rue", "calle", "ulica", "jalan"...) count without a number.
+2. **Address layout**: a part of a line that holds a house number (or a street word) right
+   before a postcode-and-city part, on the same line or the line above ("Koclířova 77\n
+   774 20 Klobouky u Brna", "Dolna 66/97, 06-309 Żory"): most countries' street names carry
+   no type word at all.
+3. **Labels and verbs**: what follows "Address:", "Billing address:", "Street:", "lives at",
+   "moved to"... up to the postcode-and-city part or the end of the clause.
+
+Only the street part becomes STREET_ADDRESS; postcode and city stay readable (LOCATION is
+kept by the GDPR policy, see policies/gdpr.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+STREET_ADDRESS = "STREET_ADDRESS"
+
+SCORE_TYPED: Final = 0.75
+SCORE_LAYOUT: Final = 0.7
+SCORE_LABEL: Final = 0.7
+
+_UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽȘȚ"
+_LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĸĺļľŀłńņňŉŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżžșț"
+_AP = "'\u2019"
+
+# A capitalised name word ("Erzsébet", "O'Haire", "Agnes-Wesack", "K.H.", "HOS.").
+_NAME = rf"(?:[{_UP}][{_LOW}{_UP}{_AP}-]*\.?|[{_UP}]\.(?:[{_UP}]\.)*)"
+_PARTICLE = (
+    r"(?:de|do|da|dos|das|del|della|delle|dello|dei|degli|di|du|des|la|le|les|l'|d'|van|von"
+    r"|der|den|ten|ter|y|e|el|al|and|of|the|am|an|auf|zum|zur|im|sur|sous|na|nad|pod|u|w)"
+)
+_WORDS = rf"{_NAME}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_NAME}){{0,4}}"
+
+# House numbers: "12", "12a", "26-83", "66/97", "211.", "S/N"; "No. 74", "Nr. 263", "nº 5".
+_NUMBER = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?)?\.?"
+_NUMBER_AFTER = (
+    rf"(?:,?[ \t]*(?:(?:No|Nr|N|n|nº|n°|Nº|Num|num)\.?[ \t]*|\#[ \t]?)?{_NUMBER}"
+    rf"(?:[ \t]+\d{{1,5}}(?![\d.,:/-]))?|,?[ \t]+S/N)"
+)
+_UNIT_WORD = (
+    r"(?:Apt|Apartment|Appt|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm|Studio|Bldg|Building"
+    r"|Piso|Puerta|Planta|Pta|Escalera|Esc|Portal|Bajo|Appartamento|Piano|Interno|Int"
+    r"|Scala|Interior|Depto|Dpto|Departamento|Edif|Edificio|Bl|Bloc|Sc|Et|Ap|Apto|Casa"
+    r"|Lote|Bloco|Sala|Conj|Andar|Whg|Stiege|Top|Tür|Etage|Stock|lok|m|mieszk|kl|Bât"
+    r"|Bat|Esc|RD|Lot|Villa|P\.?O\.?[ \t]*Box|Box|House|H\.No)"
+)
+_UNIT = rf"(?:[ \t]*,?[ \t]*(?i:{_UNIT_WORD})\.?[ \t]*[#]?[ \t]*[\w/-]{{1,6}}\.?){{1,3}}"
+_UNIT_BEFORE = rf"(?:(?i:{_UNIT_WORD})\.?[ \t]*[#]?[ \t]*[\w/-]{{1,6}},?[ \t]+)"
+
+# Street types written before the name that are not English words: count without a number.
+_TYPE_FIRST = (
+    r"rue|calle|c/|avenida|avda|viale|piazza|piazzale|corso|vicolo|contrada|strada|stretto"
+    r"|borgo|lungomare|salita|rua|travessa|praça|praca|alameda|rodovia|viela|vereda|ladeira"
+    r"|fazenda|chácara|chacara|loteamento|quadra|setor|núcleo|nucleo|trecho|conjunto"
+    r"|residencial|colônia|colonia|estrada|esplanada|ulica|aleja|osiedle|plac|jalan|gang"
+    r"|bulevardul|bulevard|calea|aleea|șoseaua|şoseaua|soseaua|splaiul|intrarea|prolongación"
+    r"|prolongacion|privada|periférico|periferico|peatonal|callejón|callejon|cerrada"
+    r"|circuito|andador|retorno|ampliación|ampliacion|calzada|carretera|camino|pasaje"
+    r"|pasadizo|paseo|ronda|travesía|travesia|glorieta|urbanización|urbanizacion|cuesta"
+    r"|chemin|impasse|allée|quai|cours|beco|sokak|caddesi|utca|ulitsa|straße|strasse|rondo"
+)
+# Abbreviations and English-ambiguous street types written before the name: need a number.
+_TYPE_FIRST_NUMBERED = (
+    r"ul\.|al\.|os\.|pl\.|jl\.|gg\.|str\.|bd\.|bld\.|blvd\.|av\.|av|ave\.|r\.|sq\.|via|vía"
+    r"|avenue|boulevard|place|plaza|square|route|passage|largo|parque|campo|lago|quinta"
+    r"|ponte|vial|galería|galleria|rotonda|skwer|bulwar|vico|drumul|piața|piata|viale"
+    r"|praia|lagoa|jardim|morro|sítio|sitio|distrito|recanto|vila|setor|parc|rambla"
+    r"|carrera|diagonal|transversal|calle"
+)
+# Street types written after the name (a separate word), in many languages.
+_TYPE_LAST = (
+    r"Street|St|Road|Rd|Avenue|Ave|Av|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place"
+    r"|Pl|Terrace|Tce|Ter|Crescent|Cres|Close|Cl|Grove|Gr|Gardens|Gdns|Square|Sq|Parade"
+    r"|Pde|Highway|Hwy|Parkway|Pkwy|Circle|Cir|Trail|Trl|Alley|Aly|Row|Walk|Mews|Hill|Hills"
+    r"|Rise|Esplanade|Quay|Wharf|Wynd|Vale|End|Line|Loop|Path|Pass|Pike|Plaza|Point|Ridge"
+    r"|Run|Track|Trafficway|Route|Arcade|Approach|Broadway|Causeway|Chase|Croft|Dene|Fold"
+    r"|Garth|Gate|Grange|Hollow|Laneway|Lea|Market|Meadow|Meadows|Mount|Nook|Orchard"
+    r"|Paddock|Passage|Precinct|Promenade|Reach|Retreat|Spur|Strand|Turn|View|Villas|Vista"
+    r"|Yard|Park|Green|Heights|Hts|Crossing|Xing|Junction|Jct|Center|Centre|Ctr|Commons"
+    r"|Common|Corner|Corners|Cove|Coves|Creek|Crest|Estate|Estates|Expressway|Expy|Extension"
+    r"|Falls|Ferry|Field|Fields|Flat|Flats|Ford|Fords|Forest|Forge|Forges|Fork|Forks|Fort"
+    r"|Freeway|Glen|Glens|Greens|Harbor|Harbors|Harbour|Haven|Island|Islands|Isle|Key|Keys"
+    r"|Knoll|Knolls|Lake|Lakes|Land|Landing|Light|Lights|Lock|Locks|Lodge|Manor|Manors"
+    r"|Mill|Mills|Mission|Motorway|Mountain|Mountains|Neck|Oval|Overpass|Pine|Pines|Plain"
+    r"|Plains|Port|Ports|Prairie|Radial|Ramp|Ranch|Rapid|Rapids|Rest|River|Roads|Shoal"
+    r"|Shoals|Shore|Shores|Skyway|Spring|Springs|Squares|Station|Stravenue|Stream|Streets"
+    r"|Summit|Throughway|Trace|Trafficway|Tunnel|Turnpike|Underpass|Union|Unions|Valley"
+    r"|Valleys|Viaduct|Village|Villages|Ville|Ways|Well|Wells|Bypass|Bridge|Brook|Brooks"
+    r"|Burg|Burgs|Bluff|Bluffs|Bottom|Branch|Camp|Canyon|Cape|Cliff|Cliffs|Club|Course"
+    r"|Courts|Curve|Dale|Dam|Divide|Drives|Gateway|Hollow|Inlet|Junctions|Lanes|Loaf"
+    r"|Marg|Nagar|Chowk|Ganj|Gali|Bazar|Bazaar|Colony|Enclave|Vihar|Puram|Peth|Salai"
+    r"|Straße|Strasse|Str|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Steig|Pfad|Graben"
+    r"|utca|út|útja|tér|tere|körút|köz|sor|sétány|rakpart|lépcső|dűlő|fasor|lejtő|liget"
+    r"|sugárút|udvar|telep|náměstí|nám|nábřeží|třída|ulice|allé|vej|gade|gate|gata|vägen"
+    r"|väg|plads|torv|torg|kuja|tie|katu|polku|tori|kaari|rinne|väylä|raitti|bulevardi"
+    r"|puistotie|ranta|straat|laan|plein|gracht|kade|singel|dijk|dreef|steeg|sokak|soka\u011f\u0131"
+    r"|sk|sok|cadde|caddesi|cd|bulvar\u0131|blv|mahallesi|mah|dori|dōri|machi|chō|cho"
+)
+# Street types glued to the end of the name ("Fechnerstraße", "Skolvägen", "Amystraat").
+_COMPOUND = (
+    r"straße|strasse|str\.|gasse|weg|allee|platz|ring|damm|ufer|steig|pfad|chaussee"
+    r"|markt|graben|straat|laan|plein|gracht|kade|singel|dijk|dreef|steeg|hof|pad|baan"
+    r"|veld|erf|vägen|väg|gatan|gata|gränd|torget|torg|stigen|backen|leden|allén|slingan"
+    r"|gången|vången|vej|gade|allé|stræde|plads|vænget|parken|bakken|toften|løkken|haven"
+    r"|engen|højen|marken|lund|katu|tie|kuja|polku|tori|kaari|rinne|väylä|raitti"
+    r"|bulevardi|ranta|puisto|portti|mäki|gatvė|iela|tänav|utca"
+)
+
+_BEFORE = r"(?<![\w@.-])"
+_AFTER = r"(?![\w@-])"
+
+# "742 Evergreen Terrace", "17 Jones Light, Apt 5", "Flat 3, 9/377 Valdez Crest".
+_NUMBER_FIRST = re.compile(
+    rf"{_BEFORE}{_UNIT_BEFORE}?\d{{1,6}}[A-Za-z]?(?:[-/]\d{{1,5}}[A-Za-z]?)?,?[ \t]+"
+    rf"(?:(?:{_NAME}|{_PARTICLE})[ \t]+){{0,4}}(?:{_TYPE_LAST}){_AFTER}\.?"
+    rf"(?:[ \t]+{_NUMBER}{_AFTER})?(?:{_UNIT})?"
+)
+# "Oroszfürdői utca 54.", "Næsbyholm Allé 77", "Sakura Street 12", "Komenského Nám. 86".
+_TYPE_LAST_NUMBERED = re.compile(
+    rf"{_BEFORE}{_UNIT_BEFORE}?{_WORDS}[ \t]+(?i:{_TYPE_LAST}){_AFTER}\.?"
+    rf"{_NUMBER_AFTER}{_AFTER}(?:{_UNIT})?"
+)
+# "Via Paruta, 545", "rue Clémence Samson", "23, rue de Gonzalez", "Jalan Laswi No. 74".
+_TYPE_FIRST_RE = re.compile(
+    rf"{_BEFORE}(?:\d{{1,5}}[A-Za-z]?,?[ \t]+)?(?i:{_TYPE_FIRST}){_AFTER}\.?[ \t]+"
+    rf"(?:{_PARTICLE}[ \t]+)*{_WORDS}(?:{_NUMBER_AFTER}{_AFTER})?(?:{_UNIT})?"
+)
+_TYPE_FIRST_NUMBERED_RE = re.compile(
+    rf"{_BEFORE}(?:(?P<pre>\d{{1,5}}[A-Za-z]?),?[ \t]+)?(?i:{_TYPE_FIRST_NUMBERED})"
+    rf"(?:(?<=\.)|{_AFTER})[ \t]*(?:{_PARTICLE}[ \t]+)*{_WORDS}"
+    rf"(?P<post>{_NUMBER_AFTER}{_AFTER})?(?:{_UNIT})?"
+)
+# "Fechnerstraße 5", "Agnes-Wesack-Straße 26-83", "Schlosserallee 7", "Ängstorget 3".
+_COMPOUND_RE = re.compile(
+    rf"{_BEFORE}(?:{_NAME}[ \t]+)?[{_UP}][\w{_AP}-]*?(?i:{_COMPOUND})[ \t]*"
+    rf"{_NUMBER_AFTER}{_AFTER}(?:{_UNIT})?"
+)
+# "1-26-7 Sakuragaoka" (Japanese block numbers), "H.No. 64 Tripathi Marg" handled above.
+_BLOCK_RE = re.compile(rf"{_BEFORE}\d{{1,2}}-\d{{1,3}}-\d{{1,3}}[ \t]+{_NAME}{_AFTER}")
+_PO_BOX = re.compile(
+    r"(?i)\b(?:P\.?[ \t]?O\.?[ \t]?Box|Postfach|Apartado|Caixa Postal)[ \t]*\d{1,6}\b"
+)
+
+# Postcodes of many countries (one token) and "City, ST 12345" / "City ST 2000" endings.
+_POSTCODE = (
+    r"(?:[A-Z]{1,2}-)?\d{4,5}(?:-\d{3,4})?|\d{2}-\d{3}|\d{3}[ \t]\d{2}|\d{4}[ \t]?[A-Z]{2}"
+    r"|\d{6}|\d{3}-\d{4}|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d"
+    r"|[AC-FHKNPRTV-Y]\d{2}[ \t]?[AC-FHKNPRTV-Y\d]{4}"
+)
+_POSTCODE_PART = re.compile(
+    rf"^[ \t]*(?:(?:{_POSTCODE})(?:,?[ \t]+{_WORDS}.*)?|{_WORDS}(?:[ \t]*[-,])?"
+    rf"(?:[ \t]+[A-Z]{{2,3}},?)?[ \t]*(?:{_POSTCODE})(?:[ \t]*[(/-].*)?)[ \t]*$"
+)
+_STATE_ZIP = re.compile(
+    r"^[ \t]*[A-Z]{2,3}[ \t]+(?:\d{4,5}(?:-\d{4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d)[ \t]*$"
+)
+_SPLIT = re.compile(r"[ \t]*(?:,|;|\||·|\u2013|\u2014| - )[ \t]*")
+_HAS_WORD = re.compile(rf"[{_UP}{_LOW}]{{2,}}")
+_STREETY = re.compile(
+    rf"(?i:(?<![\w]){_UNIT_WORD}\.?[ \t]*\d|(?<![\w])(?:{_TYPE_FIRST}|{_TYPE_LAST})(?![\w]))"
+)
+_NOT_STREET = re.compile(
+    r"@|https?:|www\.|(?i:\b(?:tel|phone|mobile|fax|e-?mail|iban|card|invoice|order|ref"
+    r"|ticket|vat|tax|dob|born|date|total|amount|ssn|id|no\.? of)\b)|\d{7,}|\d[ \t]\d{3}[ \t]\d"
+)
+
+_LABELS = (
+    r"(?:home|billing|shipping|delivery|postal|mailing|street|residential|permanent"
+    r"|current|new|old|correspondence|registered|invoice|business|office|work)?[ \t]*"
+    r"(?:address|addr\.?|street|adresse|anschrift|dirección|direccion|indirizzo|endereço"
+    r"|endereco|adres|adresa|cím|osoite|residence|domicile|property|premises)"
+)
+_LABEL_RE = re.compile(
+    rf"(?i:(?<![\w-]){_LABELS})[ \t]*(?:\*\*|__)?[ \t]*[:|][ \t]*(?:\*\*|__)?[ \t]*"
+    r"(?P<value>[^\n]*)"
+)
+_VERB_RE = re.compile(
+    r"(?i:(?<![\w-])(?:lives|living|live|resides|residing|reside|moved|moving|located|based"
+    r"|staying|stays|delivered|deliver|ship|send|sent|post|mail|writing|registered)"
+    r"[ \t]+(?:at|to|in|from|on)(?:[ \t]+the[ \t]+(?:address|flat|house))?)[ \t]+"
+    r"(?P<value>[^\n]*)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressSpan:
+    start: int
+    end: int
+    score: float
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in " \t,;:":
+        start += 1
+    while end > start and text[end - 1] in " \t,;:":
+        end -= 1
+    # a full stop after a word ("...Street.") ends the sentence, not the address
+    if end - start > 4 and text[end - 1] == "." and re.match(r"[a-z]{3}", text[end - 4 : end - 1]):
+        end -= 1
+    return start, end
+
+
+def _typed(text: str) -> list[AddressSpan]:
+    out = []
+    for regex in (_NUMBER_FIRST, _TYPE_LAST_NUMBERED, _TYPE_FIRST_RE, _COMPOUND_RE, _BLOCK_RE):
+        for m in regex.finditer(text):
+            s, e = _trim(text, m.start(), m.end())
+            out.append(AddressSpan(s, e, SCORE_TYPED))
+    for m in _TYPE_FIRST_NUMBERED_RE.finditer(text):
+        if m.group("pre") or m.group("post"):
+            s, e = _trim(text, m.start(), m.end())
+            out.append(AddressSpan(s, e, SCORE_TYPED))
+    for m in _PO_BOX.finditer(text):
+        out.append(AddressSpan(m.start(), m.end(), SCORE_TYPED))
+    return out
+
+
+def _parts(line: str, offset: int) -> list[tuple[int, int]]:
+    """Comma/pipe-separated parts of one line, as absolute offsets."""
+    out = []
+    cursor = 0
+    for m in _SPLIT.finditer(line):
+        out.append((offset + cursor, offset + m.start()))
+        cursor = m.end()
+    out.append((offset + cursor, offset + len(line)))
+    return [(s, e) for s, e in out if e > s]
+
+
+def _is_postcode_part(text: str, parts: list[tuple[int, int]], i: int) -> bool:
+    s, e = parts[i]
+    value = text[s:e]
+    if _POSTCODE_PART.match(value):
+        return True
+    # "City, ST 12345": the state-and-ZIP part follows the city part
+    return bool(_STATE_ZIP.match(value))
+
+
+def _street_like(value: str) -> bool:
+    value = value.strip()
+    if not value or len(value) > 80 or _NOT_STREET.search(value):
+        return False
+    if not _HAS_WORD.search(value):
+        return False
+    return bool(re.search(r"\d", value) or _STREETY.search(value))
+
+
+_LEAD = re.compile(
+    r"(?i)^(?:[\w ]{0,30}:[ \t]*|[^\d\n:]{0,40}?\b(?:of|at|in|from|to|c/o|is)[ \t]+(?=\S))"
+)
+
+
+def _strip_lead(text: str, start: int, end: int) -> int:
+    m = _LEAD.match(text, start, end)
+    return m.end() if m else start
+
+
+def _street_parts_before(text: str, candidates: list[tuple[int, int]]) -> list[AddressSpan]:
+    """The street-like parts at the end of ``candidates`` (at most three, contiguous)."""
+    out: list[AddressSpan] = []
+    for s, e in reversed(candidates[-3:]):
+        s = _strip_lead(text, s, e)
+        if not _street_like(text[s:e]):
+            break
+        s, e = _trim(text, s, e)
+        out.append(AddressSpan(s, e, SCORE_LAYOUT))
+    return out
+
+
+_POSTCODE_ALONE = re.compile(r"[ \t]*(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|\d{4,6})[ \t]*")
+
+
+def _layout(text: str) -> list[AddressSpan]:
+    """Street parts right before a postcode-and-city part (same line or the line above)."""
+    out: list[AddressSpan] = []
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        lines.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    parts_of = [_parts(text[s:e], s) for s, e in lines]
+    for li, parts in enumerate(parts_of):
+        pi = next((i for i in range(len(parts)) if _is_postcode_part(text, parts, i)), None)
+        if pi is None:
+            continue
+        j = pi - 1
+        if j >= 0 and _STATE_ZIP.match(text[parts[pi][0] : parts[pi][1]]):
+            j -= 1  # skip the city before "ST 12345"
+        if j >= 0:
+            out += _street_parts_before(text, parts[: j + 1])
+            continue
+        prev = li - 1
+        # a city alone on the line above a postcode alone (UK layout)
+        if _POSTCODE_ALONE.fullmatch(text[parts[pi][0] : parts[pi][1]]):
+            prev -= 1
+        if prev >= 0:
+            out += _street_parts_before(text, parts_of[prev])
+    return out
+
+
+# Where the clause after "lives at" ends: a sentence stop (not after an abbreviation or a
+# house number), a semicolon or a conjunction.
+_CLAUSE_END = re.compile(
+    r"(?<![A-Z][a-z])(?<![A-Z][a-z][a-z])(?<![A-Z])(?<!\d)\.(?=[ \t]|$)|[;!?]"
+    r"|\b(?:and|but|where|who|which|with|since|for|until|because)\b"
+)
+
+
+def _labelled(text: str) -> list[AddressSpan]:
+    """The street part after an address label or "lives at" (up to the postcode part)."""
+    out: list[AddressSpan] = []
+    for regex in (_LABEL_RE, _VERB_RE):
+        verb = regex is _VERB_RE
+        for m in regex.finditer(text):
+            vs, ve = m.start("value"), m.end("value")
+            if verb and (stop := _CLAUSE_END.search(text, vs, ve)) is not None:
+                ve = stop.start()
+            parts = _parts(text[vs:ve], vs)
+            taken: list[AddressSpan] = []
+            for pi, (s, e) in enumerate(parts):
+                if _is_postcode_part(text, parts, pi) or len(taken) >= 3:
+                    break
+                following = parts[pi + 1] if pi + 1 < len(parts) else None
+                if following and _STATE_ZIP.match(text[following[0] : following[1]]):
+                    break  # this part is the city of "City, ST 12345"
+                value = text[s:e]
+                if not _HAS_WORD.search(value) or _NOT_STREET.search(value) or len(value) > 80:
+                    break
+                streety = bool(re.search(r"\d", value) or _STREETY.search(value))
+                if not streety:
+                    if taken or verb:
+                        break  # "lives in Paris"; a city after the street
+                    continue  # a name on the first line of an address block
+                taken.append(AddressSpan(*_trim(text, s, e), SCORE_LABEL))
+            out += taken
+    return out
+
+
+def find_addresses(text: str) -> list[AddressSpan]:
+    """Street-address spans of ``text`` (may overlap; the resolver merges them)."""
+    return _typed(text) + _layout(text) + _labelled(text)

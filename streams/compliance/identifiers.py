@@ -1,0 +1,139 @@
+"""Structured identifiers found with plain regular expressions and checksums.
+
+* e-mail addresses of any local-part shape (bounce and list addresses with digits, dots,
+  dashes, ``=``, ``+``), on public domains or internal ones (``.internal``, ``.corp``);
+  written "name [at] host [dot] com" too;
+* payment cards of 12 to 19 digits (Luhn), grouped or not; 12 to 15 digits only next to a
+  card word (most random 12-digit numbers are not cards);
+* labelled national identifiers of any country: the value after "SSN", "PESEL", "CPF",
+  "codice fiscale", "personnummer", "Aadhaar", "passport no."... (Presidio's own national
+  recognisers check the formats they know; this catches the rest).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from streams.compliance.recognizers import offline_tld_extractor
+
+EMAIL = "EMAIL_ADDRESS"
+CARD = "CREDIT_CARD"
+NATIONAL_ID = "NATIONAL_ID"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    entity_type: str
+    start: int
+    end: int
+    score: float
+
+
+_ATEXT = r"[\w!#$%&'*+/=?^`{|}~-]"
+_EMAIL = re.compile(
+    rf"(?<![\w!#$%&'*+/=?^`{{|}}~.-])(?P<local>{_ATEXT}+(?:\.{_ATEXT}+)*)"
+    r"@(?P<domain>(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,24}|\[\d{1,3}(?:\.\d{1,3}){3}\])"
+    r"(?![\w-])"
+)
+_OBFUSCATED = re.compile(
+    r"(?i)(?<![\w.-])[\w.+-]+[ \t]*[\[(<{][ \t]*at[ \t]*[\])>}][ \t]*[\w-]+"
+    r"(?:[ \t]*[\[(<{][ \t]*dot[ \t]*[\])>}][ \t]*[\w-]+)+"
+)
+EMAIL_SCORE_PUBLIC: Final = 1.0
+EMAIL_SCORE_PRIVATE: Final = 0.8
+
+
+def find_emails(text: str) -> list[Span]:
+    """E-mail addresses; a domain without a public suffix scores a little lower."""
+    out = []
+    for m in _EMAIL.finditer(text):
+        domain = m.group("domain")
+        public = domain.startswith("[") or offline_tld_extractor()(domain).suffix != ""
+        out.append(
+            Span(EMAIL, m.start(), m.end(), EMAIL_SCORE_PUBLIC if public else EMAIL_SCORE_PRIVATE)
+        )
+    for m in _OBFUSCATED.finditer(text):
+        out.append(Span(EMAIL, m.start(), m.end(), EMAIL_SCORE_PRIVATE))
+    return out
+
+
+_CARD = re.compile(r"(?<![\w+./-])(?:\d[ -]?){11,18}\d(?![\w/-]|[.,]\d)")
+_CARD_CONTEXT = re.compile(
+    r"(?i)\b(?:card|cards|visa|mastercard|master card|maestro|amex|american express|discover"
+    r"|diners|jcb|credit|debit|cc|pan|paid with|pay with|charged|charge)\b[^\n\d]{0,30}$"
+)
+CARD_SCORE: Final = 0.9
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = ord(c) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def find_cards(text: str) -> list[Span]:
+    """Payment card numbers: 12-19 digits passing Luhn, issuer digit 2-6."""
+    out = []
+    for m in _CARD.finditer(text):
+        value = m.group()
+        digits = re.sub(r"\D", "", value)
+        if not 12 <= len(digits) <= 19 or digits[0] not in "23456" or not luhn_ok(digits):
+            continue
+        groups = re.split(r"[ -]", value)
+        if len(groups) > 1 and min(len(g) for g in groups[:-1]) < 3:
+            continue  # "12 34 56..." is not how cards are written
+        if len(digits) < 16 and not _CARD_CONTEXT.search(text, max(0, m.start() - 50), m.start()):
+            continue
+        out.append(Span(CARD, m.start(), m.end(), CARD_SCORE))
+    return out
+
+
+_ID_LABELS = (
+    r"social[ \t]+security(?:[ \t]+(?:number|no\.?|#))?|social[ \t]+insurance[ \t]+number"
+    r"|national[ \t]+(?:id(?:entity)?|identification|insurance)(?:[ \t]+(?:number|no\.?"
+    r"|card))?|ni[ \t]+(?:number|no\.?)|burgerservicenummer|codice[ \t]+fiscale"
+    r"|fiscal[ \t]+code|tax[ \t]+code|personnummer|personal[ \t]+(?:id(?:entity)?|identity)"
+    r"[ \t]+(?:number|code|no\.?)|henkilötunnus|aadhaar|aadhar|tax[ \t]+file[ \t]+number"
+    r"|medicare(?:[ \t]+number)?|nhs[ \t]+(?:number|no\.?)|passport(?:[ \t]+(?:number|no\.?"
+    r"|#))?|id[ \t]+(?:card|number|no\.?|document)|identity[ \t]+(?:card|number|document)"
+    r"|tax[ \t]+(?:id|number|identification[ \t]+number)|vat[ \t]+(?:id|number|no\.?)"
+    r"|steuer-?id|steuernummer|sv-nummer|sozialversicherungsnummer|numéro[ \t]+de[ \t]+sécurité"
+    r"[ \t]+sociale|driver'?s?[ \t]+licen[cs]e(?:[ \t]+(?:number|no\.?))?|driving[ \t]+"
+    r"licen[cs]e(?:[ \t]+(?:number|no\.?))?|licen[cs]e[ \t]+(?:number|no\.?)|pesel|hetu"
+)
+# Short labels only in capitals ("PAN", not the word "pan").
+_ID_ACRONYMS = (
+    r"SSN|SIN|NINO|NIN|BSN|CPF|CNPJ|RG|CURP|RFC|DNI|NIE|NIF|NSS|PESEL|NIP|CPR|CNP|PAN|TFN"
+    r"|NIR|INSEE|TIN|ITIN|EIN|AHV|HETU|UIDAI|NHS|ID|SV-Nr\.?"
+)
+_ID_VALUE = r"(?=[A-Z0-9 ./-]*\d)[A-Z0-9](?:[A-Z0-9]|[ ./-](?=[A-Z0-9])){4,24}"
+_LABELLED_ID = re.compile(
+    rf"(?<![\w-])(?:(?i:{_ID_LABELS})|{_ID_ACRONYMS})(?![\w-])[ \t]*(?:\([^)\n]{{1,30}}\))?[ \t]*"
+    r"(?i:(?:number|no\.?|nr\.?|#)[ \t]*)?(?i:is|:|=|-|was)?[ \t]*(?:\*\*)?[ \t]*\(?"
+    rf"(?P<value>{_ID_VALUE})"
+)
+NATIONAL_ID_SCORE: Final = 0.75
+
+
+def find_labelled_ids(text: str) -> list[Span]:
+    """The value after a national-identifier label, in any country's format."""
+    out = []
+    for m in _LABELLED_ID.finditer(text):
+        value = m.group("value")
+        # a trailing lone word after a space belongs to the sentence, not the value
+        trimmed = re.sub(r" +[A-Z]{3,}$", "", value)
+        if sum(c.isdigit() for c in trimmed) < 4:
+            continue
+        start = m.start("value")
+        out.append(Span(NATIONAL_ID, start, start + len(trimmed), NATIONAL_ID_SCORE))
+    return out
+
+
+def find_identifiers(text: str) -> list[Span]:
+    return find_emails(text) + find_cards(text) + find_labelled_ids(text)
