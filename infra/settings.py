@@ -34,6 +34,22 @@ class KafkaSettings(BaseModel):
     large_message_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1_000_000, description="max.message.bytes of clean/chunks"
     )
+    # Client security (see infra/kafka_config.py); the defaults talk to the local stack.
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_ca_file: Path | None = Field(
+        default=None, description="CA bundle that signed the broker certificates (PEM)"
+    )
+    ssl_cert_file: Path | None = Field(
+        default=None, description="client certificate (PEM) for mutual TLS"
+    )
+    ssl_key_file: Path | None = Field(default=None, description="client private key (PEM)")
+    ssl_key_password: SecretStr | None = None
+    ssl_check_hostname: bool = Field(
+        default=True, description="verify that the broker certificate names the broker host"
+    )
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
@@ -93,6 +109,13 @@ class OpenSearchSettings(BaseModel):
         description="most bytes in one bulk request; keep it under http.max_content_length",
     )
     request_timeout_s: float = Field(default=30.0, gt=0)
+    ca_file: Path | None = Field(
+        default=None, description="CA bundle (PEM) that signed the OpenSearch certificate"
+    )
+    client_cert_file: Path | None = Field(
+        default=None, description="client certificate (PEM) for mutual TLS"
+    )
+    client_key_file: Path | None = Field(default=None, description="client private key (PEM)")
 
 
 class ChunkingSettings(BaseModel):
@@ -179,6 +202,17 @@ class ConnectorSettings(BaseModel):
         return tuple(sorted(tags))
 
 
+class DebeziumSettings(BaseModel):
+    """Debezium change-event topics the worker turns into ChangeEvents (off when empty)."""
+
+    topics: tuple[str, ...] = Field(
+        default=(), description="Debezium topics to read, e.g. crm.public.notes"
+    )
+    config_file: Path | None = Field(
+        default=None, description="YAML with the table mappings (tables: {schema.table: ...})"
+    )
+
+
 class LogSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     json_logs: bool = Field(default=True, alias="json")
@@ -216,6 +250,7 @@ class Settings(BaseSettings):
     compliance: ComplianceSettings = ComplianceSettings()
     worker: WorkerSettings = WorkerSettings()
     connectors: ConnectorSettings = ConnectorSettings()
+    debezium: DebeziumSettings = DebeziumSettings()
     log: LogSettings = LogSettings()
 
     @classmethod

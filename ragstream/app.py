@@ -33,11 +33,13 @@ from infra.logs import get_logger
 from infra.metrics import BATCH_SIZE, DEAD_LETTERS, EVENTS_IN, STAGE_SECONDS
 from infra.settings import Settings
 from schemas import AuditRecord, SubjectRequest
+from streams.debezium import DebeziumConfig
 from streams.dsr import AccessReport, DataSubjectService, ErasureReport, audit_for
 from streams.pipeline import (
     StageFn,
     chunk_embed_step,
     compliance_step,
+    debezium_step,
     dsr_step,
     sink_step,
 )
@@ -59,9 +61,11 @@ class Components:
         chunk_embed: Callable[[], ChunkEmbedStage],
         sink: Callable[[], OpenSearchSink],
         dsr: Callable[[], DataSubjectService],
+        debezium: DebeziumConfig | None = None,
     ) -> None:
         self._factories = (compliance, chunk_embed, sink)
         self._dsr_factory = dsr
+        self.debezium = debezium
         self.compliance: ComplianceStage | None = None
         self.chunk_embed: ChunkEmbedStage | None = None
         self.sink: OpenSearchSink | None = None
@@ -183,17 +187,21 @@ def build_app(settings: Settings, components: Components) -> faust.App:
     )
     app.finalize()
 
-    def topic(name: str) -> faust.TopicT:
-        return app.topic(name, key_type=bytes, value_type=bytes, value_serializer="raw")
+    def topic(*names: str) -> faust.TopicT:
+        return app.topic(*names, key_type=bytes, value_type=bytes, value_serializer="raw")
 
     outputs = {
+        "changes": topic(k.changes_topic),
         "clean": topic(k.clean_topic),
         "chunks": topic(k.chunks_topic),
         "audit": topic(k.audit_topic),
     }
     dlq_raw = topic(k.dlq_raw_topic)
     dlq = topic(k.dlq_topic)
-    health = Health(["compliance", "chunk_embed", "sink", "dsr"])
+    stages = ["compliance", "chunk_embed", "sink", "dsr"]
+    if components.debezium is not None:
+        stages.append("debezium")
+    health = Health(stages)
     executors = {
         stage: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ragstream-{stage}")
         for stage in health.stages
@@ -288,6 +296,14 @@ def build_app(settings: Settings, components: Components) -> faust.App:
         dsr_step(lambda r: execute_request(components.get_dsr(), r), k.max_event_bytes),
         dlq,
     )
+
+    if components.debezium is not None:
+        stage_agent(
+            "debezium",
+            topic(*settings.debezium.topics),
+            debezium_step(components.debezium),
+            dlq_raw,
+        )
 
     @app.page("/health/")
     async def health_page(web: Any, request: Any) -> Any:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import faust
 from opensearchpy import OpenSearch
 
 from infra.identity import worker_name
-from infra.logs import get_logger, logging_dict_config
+from infra.logs import configure_logging, get_logger, logging_dict_config
 from infra.metrics import WORKER_UP
 from infra.opensearch import make_client
 from infra.settings import Settings
 from ragstream.app import Components, build_app
 from streams.chunking import TokenChunker
+from streams.debezium import load_config as load_debezium_config
 from streams.dsr import DataSubjectService, KafkaTombstones
 from streams.embedding import DIMENSION, make_embedder
 from streams.sinks.indices import ensure_indices
@@ -49,18 +52,36 @@ def make_components(settings: Settings, client: OpenSearch) -> Components:
             settings, client, KafkaTombstones(settings.kafka.bootstrap_servers)
         )
 
-    return Components(lambda: make_compliance(settings, client), chunk_embed, sink, dsr)
+    debezium = None
+    if settings.debezium.topics:
+        if settings.debezium.config_file is None:
+            raise SystemExit(
+                "RAGSTREAM_DEBEZIUM__TOPICS is set but RAGSTREAM_DEBEZIUM__CONFIG_FILE is not: "
+                "name the YAML file with the table mappings"
+            )
+        debezium = load_debezium_config(settings.debezium.config_file)
+    return Components(
+        lambda: make_compliance(settings, client), chunk_embed, sink, dsr, debezium=debezium
+    )
 
 
-def run_worker(settings: Settings) -> None:
-    """Run one Faust worker until SIGINT/SIGTERM; more workers share the partitions."""
+def run_worker(
+    settings: Settings,
+    components: Callable[[Settings, OpenSearch], Components] = make_components,
+) -> None:
+    """Run one Faust worker until SIGINT/SIGTERM; more workers share the partitions.
+
+    A stage that fails with neither an outage nor a bad record ends the process with exit
+    code 70 before its batch is acknowledged (see ``ragstream.app.fatal_exit``).
+    """
     from infra.kafka_admin import ensure_topics
 
+    configure_logging(settings.log.level, settings.log.json_logs)
     ensure_topics(settings.kafka)
     settings.worker.data_dir.mkdir(parents=True, exist_ok=True)
     client = make_client(settings.opensearch)
     ensure_indices(client, settings.opensearch, dimension=DIMENSION)
-    app = build_app(settings, make_components(settings, client))
+    app = build_app(settings, components(settings, client))
     WORKER_UP.set(1)
     worker = faust.Worker(
         app,

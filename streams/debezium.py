@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -300,3 +301,17 @@ __all__ = [
     "translate_record",
     "unwrap",
 ]
+
+
+def load_config(path: Path) -> DebeziumConfig:
+    """The table mappings from a YAML (or JSON) file: ``tables: {<schema>.<table>: ...}``."""
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DebeziumError(f"cannot read Debezium config {path}: {exc}") from exc
+    try:
+        return DebeziumConfig.model_validate(loaded)
+    except ValidationError as exc:
+        raise DebeziumError(f"invalid Debezium config {path}: {exc}") from exc

@@ -22,6 +22,7 @@ from schemas import (
     Stage,
     SubjectRequest,
 )
+from streams.debezium import DebeziumConfig, DebeziumError, Translated, Truncated, translate_record
 from streams.runner import Output, StageResult
 from streams.sinks.opensearch import OpenSearchSink
 from streams.stages import (
@@ -146,3 +147,38 @@ def last_version_per_key(items: Sequence[EmbeddedDocument]) -> list[EmbeddedDocu
         if prev is None or item.document.version >= prev.document.version:
             newest[item.key] = item
     return list(newest.values())
+
+
+def debezium_step(config: DebeziumConfig) -> StageFn:
+    """Debezium topics -> changes: each captured row change becomes a ChangeEvent.
+
+    Records that cannot be translated are dead letters (raw content: the raw dead-letter
+    topic); tombstones and unconfigured tables are skipped; a truncate is logged, since it
+    names no rows (re-snapshot the table or purge its source to follow it).
+    """
+
+    def run(records: Sequence[RawRecord]) -> StageResult:
+        result = StageResult()
+        for rec in records:
+            try:
+                outcome = translate_record(config, rec.value, rec.key)
+            except DebeziumError as exc:
+                result.dead.append(rec.dead(Stage.DECODE, exc))
+                continue
+            if isinstance(outcome, Translated):
+                event = outcome.event
+                result.outputs.append(Output("changes", event.key.encode(), event.to_bytes()))
+                EVENTS_OUT.labels(stage="debezium", outcome=event.op.value).inc()
+            elif isinstance(outcome, Truncated):
+                log.warning(
+                    "debezium_truncate",
+                    source_id=outcome.source_id,
+                    table=outcome.table,
+                    hint="no row keys in a truncate: re-snapshot the table or purge its source",
+                )
+                EVENTS_OUT.labels(stage="debezium", outcome="truncate").inc()
+            else:
+                EVENTS_OUT.labels(stage="debezium", outcome="ignored").inc()
+        return result
+
+    return run

@@ -140,7 +140,7 @@ class Health:
 @dataclass(frozen=True)
 class RetryPolicy:
     initial_s: float = 0.5
-    max_s: float = 30.0
+    max_s: float = 10.0  # an outage's end is noticed within about this long
     jitter_s: float = 0.25
 
 

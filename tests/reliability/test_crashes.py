@@ -59,6 +59,7 @@ class Run:
     connector: subprocess.Popen[bytes]
     driver: ChangeDriver
     worker_count: int = 0
+    takeover_s: float | None = None
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         self.worker_count += 1
@@ -130,6 +131,7 @@ def fault_one_of_two_workers_killed(run: Run) -> float:
     run.ns.procs.remove(victim)
     moment = time.time()
     wait_for(lambda: _group_owns_all(run.ns, 1), 120, "the surviving worker to own everything")
+    run.takeover_s = time.time() - moment
     return moment
 
 
@@ -149,6 +151,7 @@ def _report(
     resume_s: float | None,
     converge_s: float,
     fault_s: float,
+    takeover_s: float | None = None,
 ) -> str:
     s = driver.stats
     resume = "none" if resume_s is None else f"{resume_s:.1f}"
@@ -158,6 +161,8 @@ def _report(
         f"faults=1 fault_at_s={fault_s:.1f} resume_s={resume} "
         f"converged_after_stream_s={converge_s:.1f}"
     )
+    if takeover_s is not None:
+        line += f" partitions_moved_s={takeover_s:.1f}"
     LINES.append(line)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as out:
@@ -199,5 +204,7 @@ def test_nothing_lost_or_stale_after(name: str, ns: Namespace, tmp_path: Path) -
     with contextlib.suppress(AssertionError):  # the verdict below says what is wrong
         wait_for(converged, CONVERGE_S, "the indices to equal the folder", 2.0)
     verdict = last[0]
-    line = _report(name, verdict, driver, resume_s, time.monotonic() - stream_end, fault_at)
+    line = _report(
+        name, verdict, driver, resume_s, time.monotonic() - stream_end, fault_at, run.takeover_s
+    )
     assert verdict.clean, f"{line}\n{verdict.examples()}"
