@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+# PostgreSQL and Kafka Connect with Debezium too: the SQL and CDC tests need them.
+export RAGSTREAM_STACK_CDC=1
 
 echo "== lint"
 $BIN/ruff check .
