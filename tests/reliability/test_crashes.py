@@ -17,10 +17,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -61,10 +64,16 @@ class Run:
     worker_count: int = 0
     takeover_s: float | None = None
 
+    health_urls: list[str] = field(default_factory=list)
+    not_ready_seen: bool | None = None
+
     def start_worker(self) -> subprocess.Popen[bytes]:
         self.worker_count += 1
-        proc = self.ns.spawn(["worker"], f"worker-{self.worker_count}", WORKER_ENV)
+        port = _free_port()
+        env = {**WORKER_ENV, "RAGSTREAM_WORKER__WEB_PORT": str(port)}
+        proc = self.ns.spawn(["worker"], f"worker-{self.worker_count}", env)
         self.workers.append(proc)
+        self.health_urls.append(f"http://127.0.0.1:{port}/health/")
         return proc
 
     def start_connector(self) -> subprocess.Popen[bytes]:
@@ -72,6 +81,22 @@ class Run:
             ["connect", "filesystem", str(self.root)], f"connector-{time.time():.0f}", WORKER_ENV
         )
         return self.connector
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _health_status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError:
+        return None
 
 
 def _kill9(proc: subprocess.Popen[bytes]) -> None:
@@ -119,7 +144,13 @@ def fault_broker_kill(run: Run) -> float:
 def fault_opensearch_stop(run: Run) -> float:
     """Stop OpenSearch for 30 s while the workers index, then start it again."""
     _stack("down", "opensearch")
-    time.sleep(30)
+    down_at = time.monotonic()
+    url = run.health_urls[-1]
+    run.not_ready_seen = False
+    while time.monotonic() - down_at < 30:
+        if _health_status(url) == 503:
+            run.not_ready_seen = True  # /health/ tells the truth while a stage retries
+        time.sleep(1)
     _stack("up", "opensearch")
     return time.time()
 
@@ -208,3 +239,6 @@ def test_nothing_lost_or_stale_after(name: str, ns: Namespace, tmp_path: Path) -
         name, verdict, driver, resume_s, time.monotonic() - stream_end, fault_at, run.takeover_s
     )
     assert verdict.clean, f"{line}\n{verdict.examples()}"
+    if run.not_ready_seen is not None:
+        assert run.not_ready_seen, "/health/ never reported not ready during the outage"
+        assert _health_status(run.health_urls[-1]) == 200, "/health/ not ready after recovery"
