@@ -200,12 +200,22 @@ def query(
     from infra.opensearch import make_client
     from streams.embedding import OnnxMiniLmEmbedder
     from streams.query import HybridSearcher
+    from streams.sinks.indices import missing_indices
 
     s = _settings()
+    client = make_client(s.opensearch)
+    missing = missing_indices(client, s.opensearch)
+    if missing:
+        typer.echo(
+            f"error: index {missing[0]} does not exist yet: start a worker (ragstream worker) "
+            "and ingest something first",
+            err=True,
+        )
+        raise typer.Exit(2)
     embedder = OnnxMiniLmEmbedder(s.embedding)
     embedder.warm_up()
     vector = [float(x) for x in embedder.embed([text])[0]]
-    hits = HybridSearcher(s.opensearch, make_client(s.opensearch)).search(
+    hits = HybridSearcher(s.opensearch, client).search(
         text, vector, k=k, users=user or [], groups=group or []
     )
     if as_json:

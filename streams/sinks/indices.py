@@ -5,10 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import TransportError
 
 from infra.settings import OpenSearchSettings
 
 INDEX_GENERATION = "v1"
+
+
+class TransientStoreError(RuntimeError):
+    """OpenSearch answered with a status that goes away by waiting (429, 5xx): retry as is."""
+
+
+def is_transient_status(status: object) -> bool:
+    """408, 429 and every 5xx: the store is busy or unavailable, not the request wrong."""
+    return isinstance(status, int) and (status in (408, 429) or status >= 500)
+
+
+def _already_exists(exc: TransportError) -> bool:
+    return exc.status_code == 400 and exc.error in (
+        "resource_already_exists_exception",
+        "index_already_exists_exception",
+    )
 
 
 def _common_fields() -> dict[str, Any]:
@@ -91,7 +108,12 @@ def documents_body(settings: OpenSearchSettings) -> dict[str, Any]:
 
 
 def ensure_indices(client: OpenSearch, settings: OpenSearchSettings, dimension: int) -> None:
-    """Create the generation-``v1`` indices and point the aliases at them, if missing."""
+    """Create the generation-``v1`` indices and point the aliases at them, if missing.
+
+    Safe when several workers start together: an index or alias that another process
+    created between our check and our create counts as success, and we wait until its
+    primary shards are active before returning, so the first write does not hit them early.
+    """
     for alias, body in (
         (settings.chunks_alias, chunks_body(settings, dimension)),
         (settings.documents_alias, documents_body(settings)),
@@ -100,8 +122,31 @@ def ensure_indices(client: OpenSearch, settings: OpenSearchSettings, dimension: 
             continue
         index = f"{alias}-{INDEX_GENERATION}"
         if not client.indices.exists(index=index):
-            client.indices.create(index=index, body=body)
-        client.indices.put_alias(index=index, name=alias)
+            try:
+                client.indices.create(index=index, body=body)
+            except TransportError as exc:
+                if not _already_exists(exc):
+                    raise
+                client.cluster.health(index=index, params={"wait_for_status": "yellow"})
+        try:
+            client.indices.put_alias(index=index, name=alias)  # adding an alias is idempotent
+        except TransportError as exc:
+            if not (_already_exists(exc) and client.indices.exists_alias(name=alias)):
+                raise
+
+
+def missing_indices(client: OpenSearch, settings: OpenSearchSettings) -> list[str]:
+    """The aliases (chunks first, then documents) that do not exist yet."""
+    return [
+        name
+        for name in (settings.chunks_alias, settings.documents_alias)
+        if not client.indices.exists(index=name)
+    ]
+
+
+def indices_exist(client: OpenSearch, settings: OpenSearchSettings) -> bool:
+    """True once ``ensure_indices`` ran (a worker started): both aliases resolve."""
+    return not missing_indices(client, settings)
 
 
 def drop_indices(client: OpenSearch, settings: OpenSearchSettings) -> None:
@@ -120,7 +165,9 @@ def delete_matching(
     """Delete every document of ``index`` that matches ``query``; returns how many.
 
     Search for ids, then bulk-delete them: it needs no reindex module (the minimal
-    distribution lacks ``_delete_by_query``) and is idempotent, so a retry is safe.
+    distribution lacks ``_delete_by_query``) and is idempotent, so a retry is safe. A delete
+    answered 429 or 5xx raises :class:`TransientStoreError` (retry the call); any other
+    failed delete raises ``RuntimeError``.
     """
     client.indices.refresh(index=index)
     deleted = 0
@@ -135,6 +182,8 @@ def delete_matching(
             status = int(item["delete"].get("status", 500))
             if status in (200, 404):
                 deleted += status == 200
+            elif is_transient_status(status):
+                raise TransientStoreError(f"bulk delete in {index} answered {status}")
             else:
                 raise RuntimeError(f"bulk delete in {index} failed with status {status}")
         if len(hits) < page:
