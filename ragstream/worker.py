@@ -11,7 +11,7 @@ from infra.identity import worker_name
 from infra.logs import configure_logging, get_logger, logging_dict_config
 from infra.metrics import WORKER_UP
 from infra.opensearch import make_client
-from infra.settings import Settings
+from infra.settings import InsecureKeyError, Settings
 from ragstream.app import Components, build_app
 from streams.chunking import TokenChunker
 from streams.debezium import load_config as load_debezium_config
@@ -32,7 +32,12 @@ def make_compliance(settings: Settings, client: OpenSearch) -> ComplianceStage:
     from streams.compliance.stage import PolicyComplianceStage
     from streams.registry import SubjectRegistry
 
+    try:
+        settings.compliance.require_secret_key()
+    except InsecureKeyError as exc:
+        raise SystemExit(f"error: {exc}") from exc
     registry = SubjectRegistry(settings.opensearch, client)
+    registry.ensure()
     return PolicyComplianceStage(settings.compliance, registry.snapshot, worker=worker_name())
 
 
@@ -45,7 +50,9 @@ def make_components(settings: Settings, client: OpenSearch) -> Components:
         )
 
     def sink() -> OpenSearchSink:
-        return OpenSearchSink(settings.opensearch, client)
+        # A bounded retry inside the sink, then the stage runner retries the batch and
+        # /health/ reports the stage not ready while OpenSearch stays down.
+        return OpenSearchSink(settings.opensearch, client, max_retry_s=20.0)
 
     def dsr() -> DataSubjectService:
         return DataSubjectService(

@@ -2,6 +2,8 @@
 # `make bench`: the compliance, embedding and pipeline benchmarks; results in bench/results/.
 # The pipeline benchmark needs the local stack, which this script starts (and leaves running).
 set -euo pipefail
+# Local demo/benchmark only: accept the public development pseudonymisation key.
+export RAGSTREAM_COMPLIANCE__ALLOW_DEV_KEY="${RAGSTREAM_COMPLIANCE__ALLOW_DEV_KEY:-true}"
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 echo "== compliance (labelled corpus, ragstream batch vs per-text Presidio)"

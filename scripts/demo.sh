@@ -2,6 +2,8 @@
 # `make demo`: start the stack, ingest samples/corpus through Kafka and Faust into OpenSearch,
 # query it, then edit and delete a file and show the index following the change.
 set -euo pipefail
+# Local demo/benchmark only: accept the public development pseudonymisation key.
+export RAGSTREAM_COMPLIANCE__ALLOW_DEV_KEY="${RAGSTREAM_COMPLIANCE__ALLOW_DEV_KEY:-true}"
 cd "$(dirname "$0")/.."
 BIN="$PWD/.venv/bin"
 RS="$BIN/ragstream"

@@ -15,6 +15,7 @@ from typing import Literal
 from opensearchpy import OpenSearch
 
 from infra.settings import OpenSearchSettings
+from streams.runner import TransientError
 
 Kind = Literal["erasure", "opt_out"]
 
@@ -33,11 +34,18 @@ class RegistrySnapshot:
         return self.erased.intersection(subject_ids)
 
 
+class RegistryUnavailable(TransientError):
+    """The registry cannot be read; nothing may pass compliance until it can."""
+
+
 class SubjectRegistry:
-    def __init__(self, settings: OpenSearchSettings, client: OpenSearch) -> None:
+    def __init__(
+        self, settings: OpenSearchSettings, client: OpenSearch, *, page_size: int = 5000
+    ) -> None:
         self._index = settings.subjects_index
         self._client = client
         self._settings = settings
+        self._page_size = page_size
 
     def ensure(self) -> None:
         if not self._client.indices.exists(index=self._index):
@@ -93,19 +101,30 @@ class SubjectRegistry:
                 raise RuntimeError(f"could not record {kind} entries in {self._index}")
 
     def snapshot(self) -> RegistrySnapshot:
+        """Every active entry, paged (no 10,000-hit ceiling). Fails closed: a missing index
+        or an unreachable node raises, so the stage runner holds the batch and retries
+        instead of letting an erased subject's documents through."""
         if not self._client.indices.exists(index=self._index):
-            return RegistrySnapshot(frozenset(), frozenset())
-        resp = self._client.search(
-            index=self._index,
-            body={
-                "size": 10000,
-                "query": {"term": {"active": True}},
-                "_source": ["subject_id", "kind"],
-            },
-        )
+            raise RegistryUnavailable(
+                f"subject registry index {self._index} is missing: processing holds until it "
+                "is back (a worker creates it at start-up; erasures must not be forgotten)"
+            )
         erased: set[str] = set()
         opted: set[str] = set()
-        for hit in resp["hits"]["hits"]:
-            src = hit["_source"]
-            (erased if src["kind"] == "erasure" else opted).add(src["subject_id"])
-        return RegistrySnapshot(frozenset(erased), frozenset(opted))
+        after: list[str] | None = None
+        while True:
+            body: dict[str, object] = {
+                "size": self._page_size,
+                "query": {"term": {"active": True}},
+                "_source": ["subject_id", "kind"],
+                "sort": [{"kind": "asc"}, {"subject_id": "asc"}],
+            }
+            if after is not None:
+                body["search_after"] = after
+            hits = self._client.search(index=self._index, body=body)["hits"]["hits"]
+            for hit in hits:
+                src = hit["_source"]
+                (erased if src["kind"] == "erasure" else opted).add(src["subject_id"])
+            if len(hits) < self._page_size:
+                return RegistrySnapshot(frozenset(erased), frozenset(opted))
+            after = hits[-1]["sort"]

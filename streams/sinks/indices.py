@@ -8,11 +8,12 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import TransportError
 
 from infra.settings import OpenSearchSettings
+from streams.runner import TransientError
 
 INDEX_GENERATION = "v1"
 
 
-class TransientStoreError(RuntimeError):
+class TransientStoreError(TransientError):
     """OpenSearch answered with a status that goes away by waiting (429, 5xx): retry as is."""
 
 

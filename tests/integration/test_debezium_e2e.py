@@ -7,6 +7,7 @@ the replication slot and publication are dropped at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import urllib.error
@@ -67,7 +68,7 @@ def cdc(stack: None) -> None:
 
 @pytest.fixture
 def table(cdc: None, ns: Namespace) -> Iterator[tuple[str, str]]:
-    """A fresh table, a Debezium connector capturing only it, and cleanup of slot and publication."""
+    """A fresh table, a Debezium connector capturing only it; slot and publication dropped."""
     name = f"notes_{uuid.uuid4().hex[:8]}"
     connector = f"rs-{name}"
     slot = f"slot_{name}"
@@ -104,10 +105,8 @@ def table(cdc: None, ns: Namespace) -> Iterator[tuple[str, str]]:
     try:
         yield name, f"{ns.name}.public.{name}"
     finally:
-        try:
+        with contextlib.suppress(urllib.error.HTTPError):
             _connect("DELETE", f"/connectors/{connector}")
-        except urllib.error.HTTPError:
-            pass
 
         def slot_dropped() -> bool:
             with _pg() as conn:

@@ -50,6 +50,15 @@ def test_expired_chunks_are_purged(ns: Namespace, tmp_path: Path) -> None:
     done = ns.run(["purge"])
     assert done.returncode == 0, done.stderr
     assert ns.chunks() == [] and ns.documents() == []
+    k = ns.settings.kafka
+    purges = [
+        AuditRecord.model_validate_json(value)
+        for _, value in read_topic(k.bootstrap_servers, k.audit_topic)
+        if value and b'"purge"' in value
+    ]
+    assert len(purges) == 1, "every purge leaves one audit record"
+    assert purges[0].detail["chunks_removed"] == len(chunks)
+    assert purges[0].detail["actor"]
 
 
 def test_ccpa_opt_out_drops_documents_of_the_subject(ns: Namespace) -> None:

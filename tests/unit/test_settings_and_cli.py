@@ -92,3 +92,33 @@ def test_a_malformed_path_tag_is_refused_before_anything_runs(tmp_path: Path) ->
     )
     assert result.exit_code == 2
     assert "PREFIX=TAG" in result.output
+
+
+def test_the_public_default_hmac_key_is_refused_outside_development() -> None:
+    """Pseudonyms made with a public key can be brute-forced: the default needs an opt-in."""
+    from pydantic import SecretStr
+
+    from infra.settings import ComplianceSettings, InsecureKeyError
+
+    with pytest.raises(InsecureKeyError, match="RAGSTREAM_COMPLIANCE__HMAC_KEY"):
+        ComplianceSettings(allow_dev_key=False).require_secret_key()
+    with pytest.raises(InsecureKeyError, match="shorter"):
+        ComplianceSettings(hmac_key=SecretStr("short"), allow_dev_key=False).require_secret_key()
+    ComplianceSettings(allow_dev_key=True).require_secret_key()
+    ComplianceSettings(hmac_key=SecretStr("x" * 40), allow_dev_key=False).require_secret_key()
+
+
+def test_cli_redact_refuses_the_default_key_without_the_dev_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from infra.settings import get_settings
+
+    monkeypatch.setenv("RAGSTREAM_COMPLIANCE__ALLOW_DEV_KEY", "false")
+    monkeypatch.delenv("RAGSTREAM_COMPLIANCE__HMAC_KEY", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["redact"], input="Call Jane on 555-0100\n")
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "RAGSTREAM_COMPLIANCE__HMAC_KEY" in result.output
