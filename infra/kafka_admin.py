@@ -11,6 +11,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
+from infra.kafka_config import KafkaSecurityError, confluent_config
 from infra.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -82,7 +83,11 @@ def ensure_topics(
     ``timeout`` seconds or a creation fails for another reason than "already exists".
     """
     broker = settings.bootstrap_servers
-    admin = admin_factory({"bootstrap.servers": broker})
+    try:
+        config = confluent_config(settings)
+    except KafkaSecurityError as exc:
+        raise TopicSetupError(f"Kafka at {broker}: {exc}") from exc
+    admin = admin_factory(config)
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException as exc:

@@ -5,29 +5,54 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
+from infra.kafka_config import confluent_config
+from infra.settings import KafkaSettings
 
-def read_topic(
-    bootstrap_servers: str, topic: str, *, idle_timeout: float = 10.0
-) -> Iterator[tuple[bytes | None, bytes | None]]:
-    """Yield (key, value) of every record now in ``topic``; stop at the end of each partition.
 
-    Uses a throw-away consumer group that commits nothing. Raises if the end is not reached
-    within ``idle_timeout`` seconds without a record.
-    """
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap_servers,
-            "group.id": f"ragstream-reader-{uuid.uuid4().hex[:8]}",
-            "enable.auto.commit": False,
-            "enable.partition.eof": True,
-        }
+@dataclass(frozen=True)
+class KafkaRecord:
+    """One record with its position."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int | None = None
+
+
+def _consumer(source: str | KafkaSettings) -> Consumer:
+    settings = KafkaSettings(bootstrap_servers=source) if isinstance(source, str) else source
+    return Consumer(
+        confluent_config(
+            settings,
+            {
+                "group.id": f"ragstream-reader-{uuid.uuid4().hex[:8]}",
+                "enable.auto.commit": False,
+                "enable.partition.eof": True,
+                "isolation.level": "read_committed",
+            },
+        )
     )
+
+
+def read_records(
+    source: str | KafkaSettings, topic: str, *, idle_timeout: float = 10.0
+) -> Iterator[KafkaRecord]:
+    """Yield every record now in ``topic`` with its position; stop at the end of each partition.
+
+    ``source`` is the settings (with their security) or, for the local stack, a plaintext
+    ``bootstrap.servers`` string. Uses a throw-away consumer group that commits nothing.
+    Raises if the end is not reached within ``idle_timeout`` seconds without a record.
+    """
+    consumer = _consumer(source)
     try:
         meta = consumer.list_topics(topic, timeout=10)
-        if topic not in meta.topics:
+        if topic not in meta.topics or meta.topics[topic].error is not None:
             return
         tps = []
         for p in meta.topics[topic].partitions:
@@ -50,6 +75,22 @@ def read_topic(
                     continue
                 raise RuntimeError(f"reading {topic}: {err}")
             deadline = time.monotonic() + idle_timeout
-            yield msg.key(), msg.value()
+            kind, ts = msg.timestamp()
+            yield KafkaRecord(
+                topic,
+                msg.partition() or 0,
+                msg.offset() or 0,
+                msg.key(),
+                msg.value(),
+                ts if kind != 0 else None,
+            )
     finally:
         consumer.close()
+
+
+def read_topic(
+    source: str | KafkaSettings, topic: str, *, idle_timeout: float = 10.0
+) -> Iterator[tuple[bytes | None, bytes | None]]:
+    """Yield (key, value) of every record now in ``topic`` (see :func:`read_records`)."""
+    for record in read_records(source, topic, idle_timeout=idle_timeout):
+        yield record.key, record.value

@@ -33,3 +33,22 @@ STALE_SKIPPED = Counter(
 )
 CHUNKS_INDEXED = Counter("ragstream_chunks_indexed_total", "Chunks written to OpenSearch")
 WORKER_UP = Gauge("ragstream_worker_up", "1 while a worker runs")
+# Operations (issue #10): consumer lag per stage and partition, stage readiness.
+CONSUMER_LAG = Gauge(
+    "ragstream_consumer_lag",
+    "Records not yet processed: high watermark minus the group's committed offset",
+    ["stage", "topic", "partition"],
+)
+CONSUMER_LAG_UPDATED = Gauge(
+    "ragstream_consumer_lag_updated_timestamp_seconds",
+    "When ragstream_consumer_lag was last computed successfully (Unix time)",
+)
+STAGE_READY = Gauge(
+    "ragstream_stage_ready", "1 while a stage is ready, 0 while starting or retrying", ["stage"]
+)
+CHUNK_VECTORS = Counter(
+    "ragstream_chunk_vectors_total",
+    "Chunk vectors by origin: computed by the model, or reused unchanged (cache: this "
+    "worker's memory; index: the document's chunks already in OpenSearch)",
+    ["origin"],
+)

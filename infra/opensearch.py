@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from opensearchpy import OpenSearch
 
 from infra.settings import OpenSearchSettings
+
+
+def client_tls_args(settings: OpenSearchSettings) -> dict[str, Any]:
+    """TLS arguments of the client: CA bundle and, for mutual TLS, certificate and key.
+
+    TLS itself follows the URL (``https://``); ``verify_certs`` stays on unless turned off.
+    """
+    if (settings.client_cert_file is None) != (settings.client_key_file is None):
+        raise ValueError("opensearch.client_cert_file and client_key_file go together")
+    args: dict[str, Any] = {}
+    if settings.ca_file is not None:
+        args["ca_certs"] = str(settings.ca_file)
+    if settings.client_cert_file is not None and settings.client_key_file is not None:
+        args["client_cert"] = str(settings.client_cert_file)
+        args["client_key"] = str(settings.client_key_file)
+    return args
 
 
 def make_client(settings: OpenSearchSettings) -> OpenSearch:
@@ -16,4 +34,5 @@ def make_client(settings: OpenSearchSettings) -> OpenSearch:
         http_auth=auth,
         verify_certs=settings.verify_certs,
         timeout=settings.request_timeout_s,
+        **client_tls_args(settings),
     )
