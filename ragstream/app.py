@@ -62,10 +62,12 @@ class Components:
         sink: Callable[[], OpenSearchSink],
         dsr: Callable[[], DataSubjectService],
         debezium: DebeziumConfig | None = None,
+        erased: Callable[[], frozenset[str]] | None = None,
     ) -> None:
         self._factories = (compliance, chunk_embed, sink)
         self._dsr_factory = dsr
         self.debezium = debezium
+        self.erased = erased
         self.compliance: ComplianceStage | None = None
         self.chunk_embed: ChunkEmbedStage | None = None
         self.sink: OpenSearchSink | None = None
@@ -286,7 +288,7 @@ def build_app(settings: Settings, components: Components) -> faust.App:
     stage_agent(
         "sink",
         topic(k.chunks_topic),
-        sink_step(components.get_sink, k.large_message_bytes),
+        sink_step(components.get_sink, k.large_message_bytes, components.erased),
         dlq,
         warm_up=components.get_sink,
     )

@@ -67,8 +67,23 @@ def make_components(settings: Settings, client: OpenSearch) -> Components:
                 "name the YAML file with the table mappings"
             )
         debezium = load_debezium_config(settings.debezium.config_file)
+    erased = None
+    if settings.compliance.enabled:
+        from streams.registry import SubjectRegistry
+
+        registry = SubjectRegistry(settings.opensearch, client)
+        registry.ensure()  # before any stage reads it (reads fail closed without it)
+
+        def erased() -> frozenset[str]:
+            return registry.snapshot().erased
+
     return Components(
-        lambda: make_compliance(settings, client), chunk_embed, sink, dsr, debezium=debezium
+        lambda: make_compliance(settings, client),
+        chunk_embed,
+        sink,
+        dsr,
+        debezium=debezium,
+        erased=erased,
     )
 
 

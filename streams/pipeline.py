@@ -19,6 +19,7 @@ from schemas import (
     CleanDocument,
     DeadLetter,
     EmbeddedDocument,
+    Op,
     Stage,
     SubjectRequest,
 )
@@ -84,8 +85,39 @@ def chunk_embed_step(stage: Callable[[], ChunkEmbedStage], max_bytes: int) -> St
     return run
 
 
-def sink_step(sink: Callable[[], OpenSearchSink], max_bytes: int) -> StageFn:
-    """chunks -> OpenSearch; documents OpenSearch rejects for good become dead letters."""
+def erasure_fence(
+    items: Sequence[EmbeddedDocument], erased: frozenset[str]
+) -> tuple[list[EmbeddedDocument], list[EmbeddedDocument]]:
+    """Versions that mention an erased subject become versioned deletes, so that a version
+    already past compliance when the erasure happened (in flight on ``clean``/``chunks``) or a
+    replay of the erased version can never bring the subject back. Returns (items, blocked)."""
+    if not erased:
+        return list(items), []
+    out: list[EmbeddedDocument] = []
+    blocked: list[EmbeddedDocument] = []
+    for item in items:
+        doc = item.document
+        if doc.op is Op.UPSERT and not erased.isdisjoint(doc.subject_ids):
+            gone = doc.model_copy(
+                update={"op": Op.DELETE, "text": None, "title": None, "metadata": {}}
+            )
+            blocked.append(item)
+            out.append(item.model_copy(update={"document": gone, "chunks": ()}))
+        else:
+            out.append(item)
+    return out, blocked
+
+
+def sink_step(
+    sink: Callable[[], OpenSearchSink],
+    max_bytes: int,
+    erased: Callable[[], frozenset[str]] | None = None,
+) -> StageFn:
+    """chunks -> OpenSearch; documents OpenSearch rejects for good become dead letters.
+
+    With ``erased`` (the subject registry), versions of erased subjects are written as
+    deletes (see :func:`erasure_fence`) and audited as ``blocked``.
+    """
 
     def run(records: Sequence[RawRecord]) -> StageResult:
         decoded = decode_batch(records, EmbeddedDocument, Stage.SINK, max_bytes)
@@ -93,6 +125,21 @@ def sink_step(sink: Callable[[], OpenSearchSink], max_bytes: int) -> StageFn:
         items = last_version_per_key([d for _, d in decoded.ok])
         if not items:
             return result
+        if erased is not None:
+            items, blocked = erasure_fence(items, erased())
+            for item in blocked:
+                audit = AuditRecord(
+                    kind="blocked",
+                    outcome="blocked",
+                    event_id=item.document.event_id,
+                    doc_key=item.key,
+                    version=item.document.version,
+                    policy_id=item.document.policy_id,
+                    policy_version=item.document.policy_version,
+                    subject_ids=item.document.subject_ids,
+                    detail={"reason": "erased data subject; version was in flight at the sink"},
+                )
+                result.outputs.append(Output("audit", item.key.encode(), audit.to_bytes()))
         report = sink().write(items)
         raw = {d.key: r for r, d in decoded.ok}
         for failure in report.failures:
