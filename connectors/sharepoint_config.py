@@ -25,13 +25,11 @@ from pydantic import (
     model_validator,
 )
 
+from connectors.sharepoint_errors import SharePointConfigError
+
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
-
-
-class SharePointConfigError(ValueError):
-    """A configuration that cannot work (bad file, unset variable, unknown library)."""
 
 
 class ClientSecretAuth(BaseModel):

@@ -21,8 +21,9 @@ class SharePointAuthError(SharePointError):
     """The credentials were refused (token request failed, 401, 403): needs a person."""
 
 
-class SharePointConfigError(SharePointError):
-    """The configuration does not fit the tenant (an unknown site or library)."""
+class SharePointConfigError(SharePointError, ValueError):
+    """A configuration that cannot work: a bad file, an unset variable, an unreadable private
+    key, a library the site does not have."""
 
 
 class ChangeTokenExpired(SharePointError):
