@@ -504,9 +504,11 @@ class SharePointSource:
                 continue
             self._examine(library, item, entry.number, builder)
         token = changes[-1].token if changes and changes[-1].token else state.token
-        builder.libraries[library.key] = state.model_copy(
+        updated = state.model_copy(
             update={"list_id": info.list_id, "token": token, "folders": folders}
         )
+        if updated != state:  # an empty page of the change log writes nothing
+            builder.libraries[library.key] = updated
         now = time.monotonic()
         if rescan is not None:
             log.info(

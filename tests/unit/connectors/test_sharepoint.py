@@ -336,6 +336,27 @@ def test_a_move_to_another_configured_library_keeps_the_document_id(site: Site) 
     assert site.run_once().events == []
 
 
+def test_a_library_replaced_under_the_same_title_is_resynced(site: Site) -> None:
+    site.run_once()
+    old = site.replay.libraries.pop(site.replay.documents.list_id)
+    fresh = site.replay.add_library("Documents", old.root)
+    fresh.roles = [(ALICE, READ)]
+    kept = site.replay.add_file(fresh, "GetFileContentBytesTest.txt", TEXT_CONTENT)
+
+    publisher = site.run_once()
+
+    assert sorted(ops(publisher.events)) == sorted(
+        [
+            (RECORDED_TEXT_ID, Op.DELETE),
+            (RECORDED_DOCX_ID, Op.DELETE),
+            (site.secret_plan.unique_id, Op.DELETE),
+            (kept.unique_id, Op.UPSERT),
+        ]
+    )
+    (library,) = site.checkpoint()["libraries"].values()
+    assert library["list_id"] == fresh.list_id
+
+
 # -- poison files --------------------------------------------------------------------------------
 
 
