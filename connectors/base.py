@@ -6,8 +6,11 @@ A source goes through ``open`` -> ``poll`` ... -> ``commit`` ... -> ``close``:
 - ``poll(timeout)`` returns the next :class:`Batch`, or ``None`` when nothing arrived within
   ``timeout`` seconds. Records the source cannot turn into a ChangeEvent travel in the batch
   as dead letters (poison records); they never raise.
-- ``commit(checkpoint)`` persists the batch's checkpoint. The runner calls it only after the
-  publisher's ``flush`` succeeded, so a checkpoint never runs ahead of the broker.
+- ``commit(checkpoint, dead_lettered)`` persists the batch's checkpoint. The runner calls it
+  only after the publisher's ``flush`` succeeded, so a checkpoint never runs ahead of the
+  broker. ``dead_lettered`` holds the keys of the batch's events the publisher sent to the
+  raw dead-letter topic instead (e.g. too large for the changes topic): the source must not
+  record them as published, so they are tried again when the record changes.
 - ``close()`` releases resources and unblocks a ``poll`` waiting in another thread; it is
   safe to call twice.
 
@@ -62,7 +65,7 @@ class Source(Protocol[C]):
 
     def poll(self, timeout: float) -> Batch[C] | None: ...
 
-    def commit(self, checkpoint: C) -> None: ...
+    def commit(self, checkpoint: C, dead_lettered: frozenset[str] = frozenset()) -> None: ...
 
     def close(self) -> None: ...
 
@@ -70,10 +73,12 @@ class Source(Protocol[C]):
 class Publisher(Protocol):
     """Where batches go: Kafka in production, :class:`connectors.testing.InMemoryPublisher`
     in tests. ``publish*`` only enqueue; ``flush`` waits for every acknowledgement and raises
-    :class:`PublishError` if any event was not acknowledged."""
+    :class:`PublishError` if any event was not acknowledged. ``flush`` returns the keys of
+    the events published since the previous flush that went to the raw dead-letter topic
+    instead of the changes topic (empty when all were published)."""
 
     def publish(self, events: Sequence[ChangeEvent]) -> None: ...
 
     def publish_dead_letters(self, letters: Sequence[DeadLetter]) -> None: ...
 
-    def flush(self, timeout: float) -> None: ...
+    def flush(self, timeout: float) -> frozenset[str]: ...

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,18 +21,30 @@ from watchdog.observers.api import BaseObserver
 from connectors.base import Batch, Publisher
 from connectors.checkpoint import CheckpointStore, DocState, FileCheckpoint, checkpoint_path
 from connectors.fs_files import (
+    DirectoryUnreadable,
     FileRejected,
     content_type_for,
     is_ignored,
     read_text,
 )
-from connectors.fs_watch import PathQueue
+from connectors.fs_watch import OverflowListener, PathQueue
+from connectors.metrics import RESCANS, UNREADABLE_DIRECTORIES
 from connectors.publisher import dead_letter_room
 from connectors.runner import RunSummary, run_source
 from infra.settings import Settings
 from schemas import ChangeEvent, DeadLetter, Op, Stage, document_key
 
 log = structlog.get_logger(__name__)
+
+_INITIAL = "initial"
+# Fingerprint prefix of a file whose event the publisher dead-lettered (too large for Kafka).
+_EVENT_REJECTED = "event-dead-lettered"
+
+WalkErrors = dict[str, OSError]
+
+
+class RootNotFound(NotADirectoryError):
+    """The source's root is missing or not a directory when the source opens."""
 
 
 class InvalidEvent(FileRejected):
@@ -75,9 +90,12 @@ class FileSystemSource:
     ``open`` loads the checkpoint and (when watching) starts the watcher before the scan,
     so nothing changed during the scan is missed. ``poll`` first returns the initial scan
     in batches (upserts for new or changed content, deletes for checkpointed files that are
-    gone), then debounced bursts of watched changes. Document id: the path relative to
-    ``root`` (POSIX); version: the file's mtime_ns, bumped to stay above the last version
-    published for that document. The constructor does no I/O.
+    gone), then debounced bursts of watched changes, and a full rescan every
+    ``rescan_interval_s`` or as soon as the operating system dropped notifications. A
+    directory that cannot be listed never deletes the documents under it: it becomes a
+    ``DirectoryUnreadable`` dead letter and is tried again at the next rescan. Document id:
+    the path relative to ``root`` (POSIX); version: the file's mtime_ns, bumped to stay above
+    the last version published for that document. The constructor does no I/O.
     """
 
     def __init__(
@@ -92,6 +110,7 @@ class FileSystemSource:
         max_batch_bytes: int = 32 * 1024 * 1024,
         progress_every: int = 1000,
         flush_timeout_s: float = 30.0,
+        rescan_interval_s: float | None = None,
     ) -> None:
         self._root = Path(os.path.abspath(root))
         self._settings = settings
@@ -106,16 +125,28 @@ class FileSystemSource:
         self._max_batch_bytes = max_batch_bytes
         self._progress_every = progress_every
         self._flush_timeout_s = flush_timeout_s
+        self._rescan_interval_s = (
+            settings.connectors.rescan_interval_s
+            if rescan_interval_s is None
+            else rescan_interval_s
+        )
         self._watch = True
         self._closed = threading.Event()
         self._committed: FileCheckpoint | None = None
+        self._root_moved = False
         self._published: dict[str, DocState] = {}
         self._scan: Iterator[str] | None = None
+        self._scan_kind = _INITIAL
+        self._scan_errors: WalkErrors = {}
+        self._scan_unreadable: set[str] = set()
         self._seen: set[str] = set()
         self._scanned = 0
-        self._snapshot_done = False
+        self._next_rescan: float | None = None
+        self._reported_unreadable: set[str] = set()
         self._paths: PathQueue | None = None
+        self._overflow: OverflowListener | None = None
         self._observer: BaseObserver | None = None
+        self._watched_root: tuple[int, int] | None = None
 
     @property
     def source_id(self) -> str:
@@ -131,8 +162,9 @@ class FileSystemSource:
 
     def run(self, stop: threading.Event, once: bool = False) -> RunSummary:
         """Scan, publish and checkpoint; with ``once`` return after the scan, otherwise keep
-        watching until ``stop`` is set. Raises :class:`connectors.base.PublishError` in
-        ``once`` mode when Kafka does not acknowledge."""
+        watching until ``stop`` is set. Raises :class:`RootNotFound` when the root is not a
+        directory, and :class:`connectors.base.PublishError` in ``once`` mode when Kafka does
+        not acknowledge."""
         self._watch = not once
         return run_source(
             self, self._publisher, stop, once=once, flush_timeout_s=self._flush_timeout_s
@@ -142,10 +174,13 @@ class FileSystemSource:
 
     def open(self) -> None:
         if not self._root.is_dir():
-            raise NotADirectoryError(f"file-system source root {self._root} is not a directory")
+            raise RootNotFound(
+                f"file-system source root {self._root} does not exist or is not a directory"
+            )
         self._closed.clear()
         self._committed = self._store.load(self._source_id, str(self._root))
-        if self._committed.root != str(self._root):
+        self._root_moved = self._committed.root != str(self._root)
+        if self._root_moved:
             log.warning(
                 "connector.checkpoint_root_changed",
                 source=self._source_id,
@@ -154,55 +189,147 @@ class FileSystemSource:
             )
             self._committed.root = str(self._root)
         self._published = dict(self._committed.documents)
-        self._seen = set()
-        self._scanned = 0
-        self._snapshot_done = False
+        self._reported_unreadable = set()
+        self._next_rescan = None
         self._paths = None
         if self._watch:
             self._paths = PathQueue()
-            self._observer = Observer()
-            self._observer.schedule(self._paths, str(self._root), recursive=True)
-            self._observer.start()
-        self._scan = self._walk(self._root)
+            self._overflow = OverflowListener(self._paths.request_rescan)
+            self._overflow.install()
+            self._start_watch()
+        self._start_scan(_INITIAL)
         log.info(
             "connector.opened",
             source=self._source_id,
             root=str(self._root),
             known_documents=sum(1 for s in self._published.values() if s.live),
             watch=self._watch,
+            rescan_interval_s=self._rescan_interval_s if self._watch else None,
         )
 
     def poll(self, timeout: float) -> Batch[FsCheckpoint] | None:
         if self._closed.is_set():
             return None
-        if not self._snapshot_done:
+        if self._scan is not None:
             return self._poll_scan()
         if self._paths is None:
             return None
-        paths = self._paths.collect(timeout, self._debounce_s, self._max_debounce_s)
-        if not paths or self._closed.is_set():
+        if self._rescan_requested():
+            return self._poll_scan()
+        wait = timeout
+        if self._next_rescan is not None:
+            wait = max(0.0, min(timeout, self._next_rescan - time.monotonic()))
+        paths = self._paths.collect(wait, self._debounce_s, self._max_debounce_s)
+        if self._closed.is_set():
+            return None
+        if self._rescan_requested():
+            return self._poll_scan()  # the rescan looks at every path collected, and more
+        if not paths:
             return None
         return self._reconcile(paths)
 
-    def commit(self, checkpoint: FsCheckpoint) -> None:
+    def commit(self, checkpoint: FsCheckpoint, dead_lettered: frozenset[str] = frozenset()) -> None:
+        """Save the batch's document states, except for documents whose event the publisher
+        dead-lettered: they keep their last published state (and remember the rejected
+        content, so an unchanged file is not dead-lettered again), so the file is published
+        once it changes."""
         if self._committed is None:
             raise RuntimeError("commit before open")
-        if not checkpoint.changes:
+        changes = dict(checkpoint.changes)
+        prefix = self._source_id + "/"
+        for key in dead_lettered:
+            if key.startswith(prefix):
+                self._keep_unpublished(key.removeprefix(prefix), changes)
+        if not changes and not self._root_moved:
             return
-        self._committed.documents.update(checkpoint.changes)
+        self._committed.documents.update(changes)
         self._store.save(self._committed)
+        self._root_moved = False
 
     def close(self) -> None:
         """Stop watching and wake a ``poll`` blocked in another thread; idempotent."""
         self._closed.set()
         if self._paths is not None:
             self._paths.close()
+        overflow, self._overflow = self._overflow, None
+        if overflow is not None:
+            overflow.uninstall()
+        self._stop_watch()
+
+    # -- watching ----------------------------------------------------------------------------
+
+    def _start_watch(self) -> None:
+        """Start the observer on the root; a root that cannot be watched now (gone,
+        permissions) is logged and watched again at the next rescan that finds it."""
+        if self._paths is None:
+            return
+        self._stop_watch()
+        observer = Observer()
+        observer.schedule(self._paths, str(self._root), recursive=True)
+        try:
+            identity = _identity(self._root)
+            observer.start()
+        except (PermissionError, FileNotFoundError, NotADirectoryError) as exc:
+            log.error(
+                "connector.watch_failed",
+                source=self._source_id,
+                root=str(self._root),
+                error=type(exc).__name__,
+                detail=exc.strerror or str(exc),
+            )
+            self._watched_root = None
+            return
+        self._observer = observer
+        self._watched_root = identity
+
+    def _stop_watch(self) -> None:
         observer, self._observer = self._observer, None
+        self._watched_root = None
         if observer is not None:
             observer.stop()
             observer.join(timeout=5)
 
-    # -- initial scan ------------------------------------------------------------------------
+    def _ensure_watch(self) -> None:
+        """Watch the root again if the watch was lost (root gone, replaced or remounted)."""
+        if self._paths is None:
+            return
+        try:
+            identity: tuple[int, int] | None = _identity(self._root)
+        except OSError:
+            identity = None
+        if identity is None or identity == self._watched_root:
+            return
+        log.info("connector.watch_restarted", source=self._source_id, root=str(self._root))
+        self._start_watch()
+
+    def _rescan_requested(self) -> bool:
+        """Start a rescan when the watch lost notifications or the periodic one is due."""
+        if self._paths is None:
+            return False
+        if self._paths.take_rescan():
+            log.warning("connector.watch_overflow", source=self._source_id)
+            self._start_scan("overflow")
+            return True
+        if self._next_rescan is not None and time.monotonic() >= self._next_rescan:
+            self._start_scan("periodic")
+            return True
+        return False
+
+    # -- scans -------------------------------------------------------------------------------
+
+    def _start_scan(self, kind: str) -> None:
+        """Begin a full comparison of the disk with the checkpoint (batched by ``poll``)."""
+        if kind != _INITIAL:
+            RESCANS.labels(source=self._source_id, outcome=kind).inc()
+            log.info("connector.rescan_started", source=self._source_id, trigger=kind)
+            self._ensure_watch()  # before the walk, so nothing changed during it is missed
+        self._scan_kind = kind
+        self._scan_errors = {}
+        self._scan_unreadable = set()
+        self._seen = set()
+        self._scanned = 0
+        self._next_rescan = None
+        self._scan = self._walk(self._root, self._scan_errors)
 
     def _poll_scan(self) -> Batch[FsCheckpoint]:
         if self._scan is None:
@@ -219,34 +346,118 @@ class FileSystemSource:
                 or builder.content_bytes >= self._max_batch_bytes
                 or self._closed.is_set()
             ):
+                self._scan_unreadable |= self._report_walk_errors(self._scan_errors, builder)
                 return builder.build()
+        self._scan_unreadable |= self._report_walk_errors(self._scan_errors, builder)
         for relative in sorted(set(self._published) - self._seen):
-            self._delete(relative, builder)
-        self._snapshot_done = True
+            if not _under_any(relative, self._scan_unreadable):
+                self._delete(relative, builder)
+        for relative in sorted(self._reported_unreadable - self._scan_unreadable):
+            log.info("connector.directory_readable_again", source=self._source_id, path=relative)
+        self._reported_unreadable &= self._scan_unreadable
+        initial = self._scan_kind == _INITIAL
+        self._scan = None
         self._seen = set()
-        log.info("connector.scan_finished", source=self._source_id, files=self._scanned)
-        return builder.build(snapshot_complete=True)
+        if self._watch and self._rescan_interval_s > 0:
+            self._next_rescan = time.monotonic() + self._rescan_interval_s
+        log.info(
+            "connector.scan_finished",
+            source=self._source_id,
+            trigger=self._scan_kind,
+            files=self._scanned,
+            unreadable_directories=len(self._scan_unreadable),
+        )
+        return builder.build(snapshot_complete=initial)
 
-    def _walk(self, top: Path) -> Iterator[str]:
-        """Relative POSIX paths of the files under ``top``, sorted, skipping hidden dirs and
-        without following symbolic links."""
-        for directory, dirnames, filenames in os.walk(top):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                yield Path(directory, name).relative_to(self._root).as_posix()
+    def _walk(self, top: Path, errors: WalkErrors) -> Iterator[str]:
+        """Relative POSIX paths of the files under ``top``, sorted, depth first, skipping
+        hidden dirs and without following symbolic links. A directory that cannot be listed
+        is recorded in ``errors`` (relative path -> error) and skipped."""
+        pending = [top]
+        while pending:
+            directory = pending.pop()
+            try:
+                with os.scandir(directory) as listing:
+                    entries = sorted(listing, key=lambda entry: entry.name)
+            except OSError as exc:
+                errors[self._relative_of(directory)] = exc
+                continue
+            subdirectories: list[Path] = []
+            for entry in entries:
+                if _is_dir(entry):
+                    if not entry.name.startswith(".") and not entry.is_symlink():
+                        subdirectories.append(Path(entry.path))
+                    continue
+                yield self._relative_of(Path(entry.path))
+            pending.extend(reversed(subdirectories))
+
+    def _relative_of(self, path: Path) -> str:
+        return path.relative_to(self._root).as_posix()
+
+    def _report_walk_errors(self, errors: WalkErrors, builder: _BatchBuilder) -> set[str]:
+        """Turn listing errors into dead letters; the directories whose documents must be
+        kept. A subdirectory that vanished meanwhile is simply gone (its documents are
+        deleted); the root is never treated as gone."""
+        unreadable: set[str] = set()
+        for relative, error in sorted(errors.items()):
+            if relative != "." and isinstance(error, FileNotFoundError | NotADirectoryError):
+                log.debug("connector.directory_vanished", source=self._source_id, path=relative)
+                continue
+            unreadable.add(relative)
+            if relative == ".":
+                self._watched_root = None  # the watch may have gone with it: renew at rescan
+            self._directory_unreadable(relative, error, builder)
+        errors.clear()
+        return unreadable
+
+    def _directory_unreadable(self, relative: str, error: OSError, builder: _BatchBuilder) -> None:
+        problem = DirectoryUnreadable(relative, error)
+        kept = sum(
+            1 for key, state in self._published.items() if state.live and _under(key, relative)
+        )
+        UNREADABLE_DIRECTORIES.labels(source=self._source_id, outcome=problem.error_class).inc()
+        log.error(
+            "connector.directory_unreadable",
+            source=self._source_id,
+            path=relative,
+            error=problem.error_class,
+            detail=str(problem),
+            documents_kept=kept,
+        )
+        if relative in self._reported_unreadable:
+            return  # dead-lettered once while it stays unreadable; logged and counted always
+        self._reported_unreadable.add(relative)
+        builder.dead_letters.append(
+            DeadLetter.wrap(
+                Stage.CONNECTOR,
+                problem,
+                b"",
+                topic=self._settings.kafka.changes_topic,
+                key=document_key(self._source_id, relative),
+            )
+        )
 
     # -- watched changes ---------------------------------------------------------------------
 
     def _reconcile(self, paths: Iterable[str]) -> Batch[FsCheckpoint]:
         """Bring the documents under each touched path in line with the disk: a path is
-        looked at again, whatever happened to it (created, modified, moved, deleted)."""
+        looked at again, whatever happened to it (created, modified, moved, deleted).
+        Nothing is deleted under a directory that cannot be listed, nor anywhere while the
+        root itself is gone or unreadable."""
+        builder = _BatchBuilder()
+        errors: WalkErrors = {}
+        root_error = _directory_error(self._root)
+        if root_error is not None:
+            errors["."] = root_error
+            self._report_walk_errors(errors, builder)
+            return builder.build()
         candidates: set[str] = set()
         for path in paths:
             relative = self._relative(path)
             if relative is None:
                 continue
             if relative == ".":
-                candidates.update(self._walk(self._root))
+                candidates.update(self._walk(self._root, errors))
                 candidates.update(self._published)
                 continue
             prefix = relative + "/"
@@ -254,13 +465,19 @@ class FileSystemSource:
             if is_ignored(PurePosixPath(relative)):
                 continue  # inside a hidden or temp path: only what was published there matters
             absolute = self._root / relative
-            if absolute.is_dir() and not absolute.is_symlink():
-                candidates.update(self._walk(absolute))
+            try:
+                is_directory = absolute.is_dir() and not absolute.is_symlink()
+            except OSError as exc:  # a parent that may no longer be searched
+                errors[relative] = exc
+                continue
+            if is_directory:
+                candidates.update(self._walk(absolute, errors))
             else:
                 candidates.add(relative)
-        builder = _BatchBuilder()
+        unreadable = self._report_walk_errors(errors, builder)
         for relative in sorted(candidates):
-            self._examine(relative, builder)
+            if not _under_any(relative, unreadable):
+                self._examine(relative, builder)
         return builder.build()
 
     def _relative(self, path: str) -> str | None:
@@ -295,6 +512,9 @@ class FileSystemSource:
             return
         if previous is not None and previous.sha256 == content.sha256:
             builder.skipped += 1
+            return
+        if previous is not None and previous.rejected == self._event_fingerprint(content.sha256):
+            builder.skipped += 1  # this content's event was dead-lettered already
             return
         version = content.mtime_ns
         if previous is not None:
@@ -376,3 +596,67 @@ class FileSystemSource:
     def _set(self, relative: str, state: DocState, builder: _BatchBuilder) -> None:
         self._published[relative] = state
         builder.changes[relative] = state
+
+    def _event_fingerprint(self, sha256: str) -> str:
+        """What ``rejected`` holds for content whose event the publisher dead-lettered; it
+        names the limit, so raising ``kafka.max_event_bytes`` tries the file again."""
+        return f"{_EVENT_REJECTED}:{self._settings.kafka.max_event_bytes}:{sha256}"
+
+    def _keep_unpublished(self, relative: str, changes: dict[str, DocState]) -> None:
+        """The publisher dead-lettered this document's event: drop its new state from
+        ``changes`` and go back to the last committed one, so the old version is not taken
+        for current and the file is published again once it changes."""
+        if self._committed is None:
+            raise RuntimeError("commit before open")
+        attempted = changes.pop(relative, None)
+        if attempted is None:
+            return
+        kept = self._committed.documents.get(relative)
+        if attempted.sha256 is not None:  # an upsert: remember the content that failed
+            base = kept or DocState(version=0)
+            kept = base.model_copy(update={"rejected": self._event_fingerprint(attempted.sha256)})
+            changes[relative] = kept
+        log.warning(
+            "connector.event_not_checkpointed",
+            source=self._source_id,
+            key=document_key(self._source_id, relative),
+            reason="dead-lettered by the publisher",
+        )
+        if kept is None:
+            self._published.pop(relative, None)
+        else:
+            self._published[relative] = kept
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Like ``os.walk``: a directory or a link to one (links are listed, never followed)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _identity(directory: Path) -> tuple[int, int]:
+    """(device, inode) of a directory: changes when it is replaced or remounted."""
+    info = os.stat(directory)
+    return info.st_dev, info.st_ino
+
+
+def _directory_error(directory: Path) -> OSError | None:
+    """Why ``directory`` is not an existing directory, ``None`` when it is one."""
+    try:
+        info = os.stat(directory)
+    except OSError as exc:
+        return exc
+    if not stat.S_ISDIR(info.st_mode):
+        return NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(directory))
+    return None
+
+
+def _under(relative: str, directory: str) -> bool:
+    """Whether document ``relative`` lies in ``directory`` (``.`` is the root)."""
+    return directory == "." or relative == directory or relative.startswith(directory + "/")
+
+
+def _under_any(relative: str, directories: Iterable[str]) -> bool:
+    return any(_under(relative, directory) for directory in directories)

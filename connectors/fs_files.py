@@ -50,6 +50,22 @@ class FileUndecodable(FileRejected):
     """Not valid UTF-8 text."""
 
 
+class DirectoryUnreadable(Exception):
+    """A directory (the root or below) that could not be listed: permissions, an unmounted
+    share, a root that vanished. Its documents are kept, never deleted, until it can be read.
+
+    ``relative`` is the directory relative to the root (``.`` for the root itself) and
+    ``error_class`` the operating system's error (``PermissionError``, ...).
+    """
+
+    def __init__(self, relative: str, error: OSError) -> None:
+        self.relative = relative
+        self.error_class = type(error).__name__
+        reason = error.strerror or self.error_class
+        where = "root directory" if relative == "." else f"directory {relative}"
+        super().__init__(f"cannot list {where}: {reason} ({self.error_class})")
+
+
 @dataclass(frozen=True)
 class FileText:
     """The decoded content of one file and what the event needs about it."""
@@ -100,8 +116,13 @@ def read_text(path: Path, content_type: str, max_bytes: int) -> FileText | None:
     """
     try:
         info = path.lstat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except OSError as exc:  # e.g. a parent directory that may no longer be searched
+        raise FileUnreadable(
+            f"cannot stat file: {exc.strerror or type(exc).__name__}",
+            fingerprint=f"stat-error:{type(exc).__name__}:{exc.errno}",
+        ) from exc
     if not stat.S_ISREG(info.st_mode):
         return None
     stat_print = f"stat:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"

@@ -19,6 +19,20 @@ DEAD_LETTERS = Counter(
     ("source", "outcome"),
 )
 
+RESCANS = Counter(
+    "ragstream_connector_rescans",
+    "Full comparisons of a source with its checkpoint after the initial scan, by trigger "
+    "(outcome: periodic, overflow).",
+    ("source", "outcome"),
+)
+
+UNREADABLE_DIRECTORIES = Counter(
+    "ragstream_connector_unreadable_directories",
+    "Directories a scan could not list; their documents were kept, not deleted "
+    "(outcome: the OS error class, e.g. PermissionError, FileNotFoundError for the root).",
+    ("source", "outcome"),
+)
+
 
 def source_of(key: str | None) -> str:
     """The source id of a document key ``<source_id>/<document_id>`` (for the label)."""

@@ -72,13 +72,31 @@ def dead_letter_room(max_event_bytes: int) -> int:
     return max(0, (max_event_bytes - _ENVELOPE_BYTES) * 3 // 4)
 
 
+def oversized_dead_letter(
+    event: ChangeEvent, value: bytes, max_event_bytes: int, changes_topic: str
+) -> DeadLetter:
+    """The dead letter that replaces an event whose JSON ``value`` exceeds the limit."""
+    error = OversizedEvent(
+        f"oversized: event is {len(value)} bytes, kafka.max_event_bytes is {max_event_bytes}"
+    )
+    return DeadLetter.wrap(
+        Stage.CONNECTOR,
+        error,
+        value,
+        topic=changes_topic,
+        key=event.key,
+        max_original_bytes=dead_letter_room(max_event_bytes),
+    )
+
+
 class KafkaPublisher:
     """Publishes ChangeEvents (keyed by document key) and dead letters to Kafka.
 
     ``publish`` and ``publish_dead_letters`` only enqueue; ``flush`` waits for every
     delivery report and raises :class:`PublishError` naming the broker if any event was not
     acknowledged. Events larger than ``max_event_bytes`` are not sent to the changes topic:
-    they become dead letters (reason ``oversized``) on the raw dead-letter topic.
+    they become dead letters (reason ``oversized``) on the raw dead-letter topic, and ``flush``
+    returns their keys so the source does not checkpoint them as published.
     The constructor does no I/O; the producer is created on first use.
     """
 
@@ -96,6 +114,7 @@ class KafkaPublisher:
         self._failures: list[str] = []
         self._failed = 0
         self._last_broker_error: str | None = None
+        self._dead_lettered: set[str] = set()
 
     def publish(self, events: Sequence[ChangeEvent]) -> None:
         limit = self._settings.max_event_bytes
@@ -105,18 +124,10 @@ class KafkaPublisher:
                 log.warning(
                     "connector.event_oversized", key=event.key, size=len(value), limit=limit
                 )
-                error = OversizedEvent(
-                    f"oversized: event is {len(value)} bytes, kafka.max_event_bytes is {limit}"
+                self.publish_dead_letters(
+                    [oversized_dead_letter(event, value, limit, self._settings.changes_topic)]
                 )
-                letter = DeadLetter.wrap(
-                    Stage.CONNECTOR,
-                    error,
-                    value,
-                    topic=self._settings.changes_topic,
-                    key=event.key,
-                    max_original_bytes=dead_letter_room(limit),
-                )
-                self.publish_dead_letters([letter])
+                self._dead_lettered.add(event.key)
                 continue
             self._produce(
                 self._settings.changes_topic,
@@ -136,9 +147,10 @@ class KafkaPublisher:
                 partial(self._on_dead_letter_delivery, source_of(letter.key), letter.error_class),
             )
 
-    def flush(self, timeout: float) -> None:
+    def flush(self, timeout: float) -> frozenset[str]:
+        dead_lettered, self._dead_lettered = frozenset(self._dead_lettered), set()
         if self._producer is None:
-            return
+            return dead_lettered
         remaining = self._producer.flush(timeout)
         broker = self._settings.bootstrap_servers
         if remaining:
@@ -156,6 +168,7 @@ class KafkaPublisher:
             failed, reasons = self._failed, "; ".join(self._failures)
             self._reset_failures()
             raise PublishError(f"{failed} event(s) failed delivery to Kafka at {broker}: {reasons}")
+        return dead_lettered
 
     def close(self, timeout: float = 10.0) -> None:
         """Wait up to ``timeout`` for outstanding deliveries; report, do not raise, the rest

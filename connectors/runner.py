@@ -31,13 +31,15 @@ class RunSummary:
     dead_lettered: int = 0
     batches: int = 0
 
-    def add(self, batch: Batch[Any]) -> None:
-        deletes = sum(1 for event in batch.events if event.op is Op.DELETE)
-        self.upserts += len(batch.events) - deletes
+    def add(self, batch: Batch[Any], dead_lettered: frozenset[str] = frozenset()) -> None:
+        """Count ``batch``; events whose key is in ``dead_lettered`` count as dead letters."""
+        published = [event for event in batch.events if event.key not in dead_lettered]
+        deletes = sum(1 for event in published if event.op is Op.DELETE)
+        self.upserts += len(published) - deletes
         self.deletes += deletes
         self.skipped += batch.skipped
         self.ignored += batch.ignored
-        self.dead_lettered += len(batch.dead_letters)
+        self.dead_lettered += len(batch.dead_letters) + len(batch.events) - len(published)
         self.batches += 1
 
 
@@ -53,7 +55,9 @@ def run_source(
 ) -> RunSummary:
     """Open ``source`` and move its batches to ``publisher`` until ``stop`` is set.
 
-    Each batch is published and flushed before its checkpoint is committed (at-least-once).
+    Each batch is published and flushed before its checkpoint is committed (at-least-once);
+    the keys of events the publisher dead-lettered instead are passed to ``commit`` so the
+    source does not record them as published.
     With ``once`` the run ends after the batch that completes the initial snapshot and a
     :class:`PublishError` propagates; otherwise a failed flush is retried with exponential
     backoff (the whole batch is published again) until it succeeds or ``stop`` is set.
@@ -66,23 +70,26 @@ def run_source(
             batch = source.poll(poll_timeout_s)
             if batch is None:
                 continue
-            if not batch.empty and not _deliver(
-                batch,
-                publisher,
-                stop,
-                once=once,
-                flush_timeout_s=flush_timeout_s,
-                max_backoff_s=max_backoff_s,
-            ):
+            dead_lettered: frozenset[str] | None = frozenset()
+            if not batch.empty:
+                dead_lettered = _deliver(
+                    batch,
+                    publisher,
+                    stop,
+                    once=once,
+                    flush_timeout_s=flush_timeout_s,
+                    max_backoff_s=max_backoff_s,
+                )
+            if dead_lettered is None:
                 break
-            source.commit(batch.checkpoint)
-            summary.add(batch)
+            source.commit(batch.checkpoint, dead_lettered)
+            summary.add(batch, dead_lettered)
             if not batch.empty:
                 log.info(
                     "connector.batch_committed",
                     source=source.source_id,
-                    events=len(batch.events),
-                    dead_letters=len(batch.dead_letters),
+                    events=len(batch.events) - len(dead_lettered),
+                    dead_letters=len(batch.dead_letters) + len(dead_lettered),
                 )
             if once and batch.snapshot_complete:
                 break
@@ -108,15 +115,15 @@ def _deliver(
     once: bool,
     flush_timeout_s: float,
     max_backoff_s: float,
-) -> bool:
-    """Publish and flush one batch; False if ``stop`` was set while waiting to retry."""
+) -> frozenset[str] | None:
+    """Publish and flush one batch; the keys of the events the publisher dead-lettered
+    instead, or ``None`` if ``stop`` was set while waiting to retry."""
     attempt = 0
     while True:
         publisher.publish(batch.events)
         publisher.publish_dead_letters(batch.dead_letters)
         try:
-            publisher.flush(flush_timeout_s)
-            return True
+            return publisher.flush(flush_timeout_s)
         except PublishError as exc:
             if once:
                 raise
@@ -126,4 +133,4 @@ def _deliver(
                 "connector.publish_retry", error=str(exc), attempt=attempt, retry_in_s=delay
             )
             if stop.wait(delay):
-                return False
+                return None

@@ -6,7 +6,11 @@ import threading
 from collections.abc import Callable, Sequence
 
 from connectors.base import PublishError
+from connectors.publisher import oversized_dead_letter
+from infra.settings import KafkaSettings
 from schemas import ChangeEvent, DeadLetter
+
+_CHANGES_TOPIC = KafkaSettings().changes_topic
 
 
 class InMemoryPublisher:
@@ -15,29 +19,44 @@ class InMemoryPublisher:
     ``events`` and ``dead_letters`` hold what a successful ``flush`` acknowledged, in order;
     what was published since the last flush is pending. Set ``fail_flushes`` to make that
     many upcoming flushes raise :class:`PublishError` and drop their pending records, as a
-    broker outage would. Thread-safe, so a test can watch a source running in a thread.
+    broker outage would. With ``max_event_bytes``, larger events become ``oversized`` dead
+    letters as in :class:`connectors.publisher.KafkaPublisher`, and ``flush`` returns their
+    keys. Thread-safe, so a test can watch a source running in a thread.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_event_bytes: int | None = None) -> None:
         self.events: list[ChangeEvent] = []
         self.dead_letters: list[DeadLetter] = []
         self.flushes = 0
         self.fail_flushes = 0
+        self.max_event_bytes = max_event_bytes
         self._pending_events: list[ChangeEvent] = []
         self._pending_letters: list[DeadLetter] = []
+        self._pending_dead_keys: set[str] = set()
         self._changed = threading.Condition()
 
     def publish(self, events: Sequence[ChangeEvent]) -> None:
         with self._changed:
-            self._pending_events.extend(events)
+            limit = self.max_event_bytes
+            for event in events:
+                value = event.to_bytes() if limit is not None else b""
+                if limit is not None and len(value) > limit:
+                    self._pending_letters.append(
+                        oversized_dead_letter(event, value, limit, _CHANGES_TOPIC)
+                    )
+                    self._pending_dead_keys.add(event.key)
+                else:
+                    self._pending_events.append(event)
 
     def publish_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         with self._changed:
             self._pending_letters.extend(letters)
 
-    def flush(self, timeout: float) -> None:
+    def flush(self, timeout: float) -> frozenset[str]:
         with self._changed:
             self.flushes += 1
+            dead_keys = frozenset(self._pending_dead_keys)
+            self._pending_dead_keys.clear()
             if self.fail_flushes > 0:
                 self.fail_flushes -= 1
                 self._pending_events.clear()
@@ -48,6 +67,7 @@ class InMemoryPublisher:
             self._pending_events.clear()
             self._pending_letters.clear()
             self._changed.notify_all()
+            return dead_keys
 
     def wait_for(self, predicate: Callable[[InMemoryPublisher], bool], timeout: float) -> bool:
         """Block until ``predicate(self)`` holds after a flush, or ``timeout`` seconds pass."""

@@ -125,13 +125,27 @@ def worker() -> None:
 
 @connect_app.command("filesystem")
 def connect_filesystem(
-    path: Annotated[
-        Path,
-        typer.Argument(help="folder to watch", exists=True, file_okay=False, resolve_path=True),
-    ],
+    path: Annotated[Path, typer.Argument(help="folder to watch", resolve_path=True)],
     once: Annotated[
         bool, typer.Option("--once", help="publish the initial scan, then exit")
     ] = False,
+    source_id: Annotated[
+        str | None,
+        typer.Option(
+            "--source-id",
+            help="fixed source id (default: derived from PATH); keep it when the folder moves "
+            "so its documents and checkpoint carry over",
+        ),
+    ] = None,
+    rescan_interval: Annotated[
+        float | None,
+        typer.Option(
+            "--rescan-interval",
+            min=0,
+            help="seconds between full comparisons of PATH with the checkpoint while watching "
+            "(default connectors.rescan_interval_s, 300; 0 = off)",
+        ),
+    ] = None,
     tag: Annotated[
         list[str] | None,
         typer.Option("--tag", help="compliance tag for every file (phi, financial, california)"),
@@ -147,13 +161,15 @@ def connect_filesystem(
 
     An initial scan publishes what changed since the last run (checkpoint under
     RAGSTREAM_CONNECTORS__STATE_DIR); then creates, edits, renames and deletes are published
-    as they happen. Unreadable or oversized files go to the raw dead-letter topic. Tags
-    select compliance frameworks (phi: HIPAA, financial: SOX, california: CCPA).
+    as they happen, with a full rescan every --rescan-interval seconds and whenever
+    notifications were lost. Unreadable or oversized files and unreadable folders go to the
+    raw dead-letter topic; documents under an unreadable folder are kept, never deleted.
+    Tags select compliance frameworks (phi: HIPAA, financial: SOX, california: CCPA).
     """
     from dataclasses import asdict
 
     from connectors.base import PublishError
-    from connectors.filesystem import FileSystemSource
+    from connectors.filesystem import FileSystemSource, RootNotFound
     from connectors.publisher import KafkaPublisher
     from infra.kafka_admin import TopicSetupError, ensure_topics
 
@@ -165,9 +181,18 @@ def connect_filesystem(
             typer.echo(f"error: --path-tag wants PREFIX=TAG, got {item!r}", err=True)
             raise typer.Exit(2)
         path_tags[prefix] = (*path_tags.get(prefix, ()), value)
-    connectors = s.connectors.model_copy(
-        update={"tags": (*s.connectors.tags, *(tag or [])), "path_tags": path_tags}
-    )
+    if not path.is_dir():
+        typer.echo(f"error: folder {path} does not exist or is not a directory", err=True)
+        raise typer.Exit(1)
+    update: dict[str, object] = {
+        "tags": (*s.connectors.tags, *(tag or [])),
+        "path_tags": path_tags,
+    }
+    if source_id is not None:
+        update["source_id"] = source_id
+    if rescan_interval is not None:
+        update["rescan_interval_s"] = rescan_interval
+    connectors = s.connectors.model_copy(update=update)
     s = s.model_copy(update={"connectors": connectors})
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -176,7 +201,7 @@ def connect_filesystem(
     try:
         ensure_topics(s.kafka)
         summary = FileSystemSource(path, s, publisher).run(stop, once=once)
-    except (PublishError, TopicSetupError) as exc:
+    except (PublishError, TopicSetupError, RootNotFound) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     finally:

@@ -122,6 +122,23 @@ def test_oversized_event_goes_to_the_raw_dead_letter_topic() -> None:
     assert letter.original_size > len(letter.original())
 
 
+def test_flush_reports_the_events_it_dead_lettered() -> None:
+    """flush returns the keys of oversized events (so the source does not checkpoint them),
+    once: the next flush starts empty, and a failed flush forgets them (batch resent)."""
+    publisher, made = make(KafkaSettings(max_event_bytes=16 * 1024))
+    publisher.publish([upsert("big.md", content="x" * 40_000), upsert("small.md")])
+
+    assert publisher.flush(1.0) == frozenset({"fs-test/big.md"})
+    assert publisher.flush(1.0) == frozenset()
+
+    publisher.publish([upsert("big.md", content="x" * 40_000)])
+    made[0].stuck = True
+    with pytest.raises(PublishError):
+        publisher.flush(1.0)
+    made[0].stuck = False
+    assert publisher.flush(1.0) == frozenset()
+
+
 def test_dead_letters_are_published_to_the_raw_topic() -> None:
     """publish_dead_letters sends connector dead letters to dlq.raw keyed by document key."""
     publisher, made = make()
