@@ -25,6 +25,8 @@ from infra.kafka_admin import ensure_topics
 from infra.kafka_config import aiokafka_args, confluent_config, faust_broker_args
 from infra.kafka_reader import read_topic
 from infra.settings import KafkaSettings
+from schemas import ChangeEvent, Op
+from tests.integration.conftest import Namespace, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -171,3 +173,47 @@ def test_plaintext_wrong_password_and_untrusted_ca_are_refused(secure: KafkaSett
 
     # The good settings still work (the refusals above were not an outage).
     assert AdminClient(good).list_topics(timeout=15).brokers
+
+
+@pytest.mark.skipif(
+    "faust_broker_args" not in (REPO / "ragstream" / "app.py").read_text(),
+    reason="ragstream/app.py does not pass faust_broker_args(settings.kafka) to faust.App yet",
+)
+def test_worker_indexes_through_sasl_ssl(secure: KafkaSettings, ns: Namespace) -> None:
+    """A real worker (Faust, SASL_SSL) takes a change event from the secured broker to the index."""
+    k = secure.model_copy(update={"topic_prefix": f"{ns.name}."})
+    for line in CLIENT_ENV.read_text().splitlines():
+        name, _, value = line.partition("=")
+        ns.env[name] = value
+    ns.env["RAGSTREAM_WORKER__WEB_PORT"] = "0"
+    ns.start_worker(log_name="secure-worker")
+    event = ChangeEvent(
+        source_id="secure",
+        document_id="over-tls.md",
+        op=Op.UPSERT,
+        version=1,
+        content="This note travelled over SASL_SSL with SCRAM authentication.",
+        title="Over TLS",
+    )
+    producer = Producer(confluent_config(k, {"enable.idempotence": True, "acks": "all"}))
+    try:
+
+        def published() -> bool:
+            topics = AdminClient(confluent_config(k)).list_topics(timeout=10).topics
+            if k.changes_topic not in topics:
+                return False  # the worker creates the topics when it starts
+            producer.produce(k.changes_topic, key=event.key.encode(), value=event.to_bytes())
+            return producer.flush(30) == 0
+
+        wait_for(published, 180, "the worker to create the topics on the secured broker")
+        wait_for(
+            lambda: any(d["document_id"] == "over-tls.md" for d in ns.documents()),
+            180,
+            "the document to be indexed through the SASL_SSL broker",
+        )
+    finally:
+        admin = AdminClient(confluent_config(k))
+        topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(ns.name)]
+        if topics:
+            for future in admin.delete_topics(topics, operation_timeout=30).values():
+                future.exception()
