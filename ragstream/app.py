@@ -29,6 +29,7 @@ from faust.types import EventT, StreamT
 from prometheus_client import generate_latest
 
 from infra.identity import worker_name
+from infra.kafka_config import faust_broker_args
 from infra.logs import get_logger
 from infra.metrics import BATCH_SIZE, DEAD_LETTERS, EVENTS_IN, STAGE_SECONDS
 from infra.settings import Settings
@@ -163,7 +164,7 @@ def build_app(settings: Settings, components: Components) -> faust.App:
     w = settings.worker
     app = faust.App(
         w.app_id,
-        broker=[f"kafka://{h.strip()}" for h in k.bootstrap_servers.split(",")],
+        **faust_broker_args(k),
         key_serializer="raw",
         value_serializer="raw",
         store="memory://",

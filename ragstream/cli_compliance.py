@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from infra.kafka_config import confluent_config
 from infra.logs import configure_logging
 from infra.settings import InsecureKeyError, Settings, get_settings
 
@@ -291,9 +292,7 @@ def _publish(s: Settings, topic: str, key: str, value: bytes) -> None:
     from infra.kafka_admin import ensure_topics
 
     ensure_topics(s.kafka)
-    producer = Producer(
-        {"bootstrap.servers": s.kafka.bootstrap_servers, "enable.idempotence": True, "acks": "all"}
-    )
+    producer = Producer(confluent_config(s.kafka, {"enable.idempotence": True, "acks": "all"}))
     producer.produce(topic, key=key.encode(), value=value)
     if producer.flush(30) != 0:
         typer.echo(f"error: Kafka at {s.kafka.bootstrap_servers} did not acknowledge", err=True)
@@ -310,11 +309,10 @@ class _AuditWatcher:
 
         ensure_topics(s.kafka)
         self._consumer = Consumer(
-            {
-                "bootstrap.servers": s.kafka.bootstrap_servers,
-                "group.id": f"ragstream-cli-{uuid.uuid4().hex[:8]}",
-                "enable.auto.commit": False,
-            }
+            confluent_config(
+                s.kafka,
+                {"group.id": f"ragstream-cli-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False},
+            )
         )
         topic = s.kafka.audit_topic
         parts = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
@@ -423,9 +421,7 @@ def _audit_purge(s: Settings, removed: dict[str, int]) -> None:
         },
         worker=worker_name(),
     )
-    producer = Producer(
-        {"bootstrap.servers": s.kafka.bootstrap_servers, "enable.idempotence": True, "acks": "all"}
-    )
+    producer = Producer(confluent_config(s.kafka, {"enable.idempotence": True, "acks": "all"}))
     producer.produce(s.kafka.audit_topic, key=b"purge", value=record.to_bytes())
     if producer.flush(30) != 0:
         typer.echo("error: purged, but the audit record was not acknowledged by Kafka", err=True)

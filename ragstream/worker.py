@@ -8,6 +8,7 @@ import faust
 from opensearchpy import OpenSearch
 
 from infra.identity import worker_name
+from infra.kafka_lag import LagMonitor
 from infra.logs import configure_logging, get_logger, logging_dict_config
 from infra.metrics import WORKER_UP
 from infra.opensearch import make_client
@@ -56,7 +57,7 @@ def make_components(settings: Settings, client: OpenSearch) -> Components:
 
     def dsr() -> DataSubjectService:
         return DataSubjectService(
-            settings, client, KafkaTombstones(settings.kafka.bootstrap_servers)
+            settings, client, KafkaTombstones(settings.kafka)
         )
 
     debezium = None
@@ -105,6 +106,8 @@ def run_worker(
     ensure_indices(client, settings.opensearch, dimension=DIMENSION)
     app = build_app(settings, components(settings, client))
     WORKER_UP.set(1)
+    # ragstream_consumer_lag{stage,topic,partition}: committed offsets vs high watermarks.
+    lag = LagMonitor(settings.kafka, settings.worker.app_id).start()
     worker = faust.Worker(
         app,
         loglevel=settings.log.level,
@@ -114,4 +117,5 @@ def run_worker(
     try:
         worker.execute_from_commandline()
     finally:
+        lag.stop()
         WORKER_UP.set(0)

@@ -11,7 +11,8 @@ from typing import Any, Protocol
 
 from opensearchpy import OpenSearch
 
-from infra.settings import Settings
+from infra.kafka_config import confluent_config
+from infra.settings import KafkaSettings, Settings
 from schemas import AuditRecord, SubjectRequest
 from streams.registry import SubjectRegistry
 from streams.sinks.indices import delete_matching
@@ -26,11 +27,11 @@ class TombstoneWriter(Protocol):
 class KafkaTombstones:
     """Writes null-valued records so compaction removes a key's earlier records."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
+    def __init__(self, settings: KafkaSettings) -> None:
         from confluent_kafka import Producer
 
         self._producer = Producer(
-            {"bootstrap.servers": bootstrap_servers, "enable.idempotence": True, "acks": "all"}
+            confluent_config(settings, {"enable.idempotence": True, "acks": "all"})
         )
 
     def tombstone(self, topic: str, key: str) -> None:

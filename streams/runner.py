@@ -33,7 +33,7 @@ from tenacity import (
 )
 
 from infra.logs import get_logger
-from infra.metrics import ERRORS, RETRIES
+from infra.metrics import ERRORS, RETRIES, STAGE_READY
 from schemas import DeadLetter
 
 log = get_logger(__name__)
@@ -111,12 +111,15 @@ class Health:
 
     def __init__(self, stages: Sequence[str]) -> None:
         self.stages = {s: StageStatus() for s in stages}
+        for stage in stages:
+            STAGE_READY.labels(stage=stage).set(0)
 
     def set(self, stage: str, state: State, error: str | None = None, attempts: int = 0) -> None:
         cur = self.stages.setdefault(stage, StageStatus())
         if cur.state != state:
             cur.since = time.time()
         cur.state, cur.error, cur.attempts = state, error, attempts
+        STAGE_READY.labels(stage=stage).set(1 if state == "ready" else 0)
 
     @property
     def ready(self) -> bool:

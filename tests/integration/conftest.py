@@ -172,6 +172,7 @@ def ns(stack: None, tmp_path: Path) -> Iterator[Namespace]:
         "RAGSTREAM_KAFKA__PARTITIONS": "2",
         "RAGSTREAM_OPENSEARCH__CHUNKS_ALIAS": f"{name}-rag-chunks",
         "RAGSTREAM_OPENSEARCH__DOCUMENTS_ALIAS": f"{name}-rag-documents",
+        "RAGSTREAM_OPENSEARCH__SUBJECTS_INDEX": f"{name}-subjects",
         "RAGSTREAM_WORKER__APP_ID": f"{name}-app",
         "RAGSTREAM_WORKER__DATA_DIR": str(tmp_path / "worker"),
         "RAGSTREAM_WORKER__WEB_PORT": "0",
@@ -201,6 +202,11 @@ def _cleanup(namespace: Namespace) -> None:
 
     with contextlib.suppress(Exception):  # best-effort teardown must not hide the result
         drop_indices(namespace.os, namespace.settings.opensearch)
+    with contextlib.suppress(Exception):
+        namespace.os.indices.delete(
+            index=namespace.settings.opensearch.subjects_index,
+            params={"ignore_unavailable": "true"},
+        )
     admin = AdminClient({"bootstrap.servers": namespace.settings.kafka.bootstrap_servers})
     topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(namespace.name)]
     if topics:
