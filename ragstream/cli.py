@@ -16,7 +16,7 @@ import typer
 
 from infra.logs import configure_logging
 from infra.settings import Settings, get_settings
-from ragstream import cli_compliance
+from ragstream import cli_compliance, cli_sharepoint, cli_sources
 
 app = typer.Typer(
     help=(
@@ -330,6 +330,8 @@ def dlq(
 
 
 cli_compliance.register(app)
+cli_sources.register(app, connect_app)
+cli_sharepoint.register(connect_app)
 
 
 def main() -> None:
