@@ -42,20 +42,24 @@ _PARTICLE = (
 _WORDS = rf"{_NAME}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_NAME}){{0,4}}"
 
 # House numbers: "12", "12a", "26-83", "66/97", "211.", "S/N"; "No. 74", "Nr. 263", "nº 5".
-_NUMBER = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?)?\.?"
+_MONTHS = (
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|April"
+    r"|June|July|August|September|October|November|December)\b"
+)
+_NUMBER = rf"\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}}[A-Za-z]?)?\.?(?![ \t]*{_MONTHS})"
 _NUMBER_AFTER = (
     rf"(?:,?[ \t]*(?:(?:No|Nr|N|n|nº|n°|Nº|Num|num)\.?[ \t]*|\#[ \t]?)?{_NUMBER}"
-    rf"(?:[ \t]+\d{{1,5}}(?![\d.,:/-]))?|,?[ \t]+S/N)"
+    rf"(?:[ \t]+\d{{1,5}}(?![\d.:/-]|,\d))?|,?[ \t]+S/N)"
 )
 _UNIT_WORD = (
-    r"(?:Apt|Apartment|Appt|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm|Studio|Bldg|Building"
+    r"(?:Apt|Apartment|Appt|Suite|Ste|Unit|Flat|Fl|Floor|Level|Lvl|Room|Rm|Studio|Bldg|Building"
     r"|Piso|Puerta|Planta|Pta|Escalera|Esc|Portal|Bajo|Appartamento|Piano|Interno|Int"
     r"|Scala|Interior|Depto|Dpto|Departamento|Edif|Edificio|Bl|Bloc|Sc|Et|Ap|Apto|Casa"
     r"|Lote|Bloco|Sala|Conj|Andar|Whg|Stiege|Top|Tür|Etage|Stock|lok|m|mieszk|kl|Bât"
     r"|Bat|Esc|RD|Lot|Villa|P\.?O\.?[ \t]*Box|Box|House|H\.No)"
 )
-_UNIT = rf"(?:[ \t]*,?[ \t]*(?i:{_UNIT_WORD})\.?[ \t]*[#]?[ \t]*[\w/-]{{1,6}}\.?){{1,3}}"
-_UNIT_BEFORE = rf"(?:(?i:{_UNIT_WORD})\.?[ \t]*[#]?[ \t]*[\w/-]{{1,6}},?[ \t]+)"
+_UNIT = rf"(?:[ \t]*,?[ \t]*(?i:{_UNIT_WORD})(?![a-z])\.?[ \t]*[#]?[ \t]*[\w/-]{{1,6}}\.?){{1,3}}"
+_UNIT_BEFORE = rf"(?:(?i:{_UNIT_WORD})(?![a-z])\.?[ \t]*[#]?[ \t]*[\w/-]{{1,6}},?[ \t]+)"
 
 # Street types written before the name that are not English words: count without a number.
 _TYPE_FIRST = (
@@ -67,7 +71,10 @@ _TYPE_FIRST = (
     r"|prolongacion|privada|periférico|periferico|peatonal|callejón|callejon|cerrada"
     r"|circuito|andador|retorno|ampliación|ampliacion|calzada|carretera|camino|pasaje"
     r"|pasadizo|paseo|ronda|travesía|travesia|glorieta|urbanización|urbanizacion|cuesta"
-    r"|chemin|impasse|allée|quai|cours|beco|sokak|caddesi|utca|ulitsa|straße|strasse|rondo"
+    r"|chemin|allée|quai|cours|beco|sokak|caddesi|utca|ulitsa|straße|strasse|rondo|drumul"
+    r"|cañada|canada|circunvalación|circunvalacion|continuación|continuacion|callejuela"
+    r"|travessia|passarela|viaduto|condomínio|condominio|incrocio|traversa|piazzetta|rione"
+    r"|sentiero|viottolo|polígono|poligono|urbanització|carrer|passeig|plaça|ruelle"
 )
 # Abbreviations and English-ambiguous street types written before the name: need a number.
 _TYPE_FIRST_NUMBERED = (
@@ -75,7 +82,9 @@ _TYPE_FIRST_NUMBERED = (
     r"|avenue|boulevard|place|plaza|square|route|passage|largo|parque|campo|lago|quinta"
     r"|ponte|vial|galería|galleria|rotonda|skwer|bulwar|vico|drumul|piața|piata|viale"
     r"|praia|lagoa|jardim|morro|sítio|sitio|distrito|recanto|vila|setor|parc|rambla"
-    r"|carrera|diagonal|transversal|calle"
+    r"|carrera|diagonal|transversal|calle|c\.|impasse|canale|trevo|pátio|patio|área|area"
+    r"|feira|favela|estação|estacao|aeroporto|muelle|bajada|barrio|sector|grupo|jardines"
+    r"|bulevar|eje|corredor|cerrada|privada|retorno"
 )
 # Street types written after the name (a separate word), in many languages.
 _TYPE_LAST = (
@@ -98,7 +107,10 @@ _TYPE_LAST = (
     r"|Valleys|Viaduct|Village|Villages|Ville|Ways|Well|Wells|Bypass|Bridge|Brook|Brooks"
     r"|Burg|Burgs|Bluff|Bluffs|Bottom|Branch|Camp|Canyon|Cape|Cliff|Cliffs|Club|Course"
     r"|Courts|Curve|Dale|Dam|Divide|Drives|Gateway|Hollow|Inlet|Junctions|Lanes|Loaf"
-    r"|Marg|Nagar|Chowk|Ganj|Gali|Bazar|Bazaar|Colony|Enclave|Vihar|Puram|Peth|Salai"
+    r"|Marg|Nagar|Chowk|Ganj|Gali|Bazar|Bazaar|Colony|Enclave|Vihar|Puram|Peth|Salai|Zila"
+    r"|Cutting|Reserve|Anchorage|Link|Outlook|Glade|Ridgeway|Cross|Crossway|Boardwalk"
+    r"|Circuit|Concourse|Corso|Cul-de-sac|Grange|Plateau|Quadrant|Terrace|Wharf|Views"
+    r"|Points|Parks|Centers|Centres|Extensions|Estates|Parkways|Circles|Quays|Forges"
     r"|Straße|Strasse|Str|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Steig|Pfad|Graben"
     r"|utca|út|útja|tér|tere|körút|köz|sor|sétány|rakpart|lépcső|dűlő|fasor|lejtő|liget"
     r"|sugárút|udvar|telep|náměstí|nám|nábřeží|třída|ulice|allé|vej|gade|gate|gata|vägen"
@@ -122,12 +134,12 @@ _AFTER = r"(?![\w@-])"
 # "742 Evergreen Terrace", "17 Jones Light, Apt 5", "Flat 3, 9/377 Valdez Crest".
 _NUMBER_FIRST = re.compile(
     rf"{_BEFORE}{_UNIT_BEFORE}?\d{{1,6}}[A-Za-z]?(?:[-/]\d{{1,5}}[A-Za-z]?)?,?[ \t]+"
-    rf"(?:(?:{_NAME}|{_PARTICLE})[ \t]+){{0,4}}(?:{_TYPE_LAST}){_AFTER}\.?"
+    rf"(?:{_NAME}[ \t]+)(?:(?:{_NAME}|{_PARTICLE})[ \t]+){{0,3}}(?:{_TYPE_LAST})s?{_AFTER}\.?"
     rf"(?:[ \t]+{_NUMBER}{_AFTER})?(?:{_UNIT})?"
 )
 # "Oroszfürdői utca 54.", "Næsbyholm Allé 77", "Sakura Street 12", "Komenského Nám. 86".
 _TYPE_LAST_NUMBERED = re.compile(
-    rf"{_BEFORE}{_UNIT_BEFORE}?{_WORDS}[ \t]+(?i:{_TYPE_LAST}){_AFTER}\.?"
+    rf"{_BEFORE}{_UNIT_BEFORE}?{_WORDS}[ \t]+(?:{_TYPE_LAST})s?{_AFTER}\.?"
     rf"{_NUMBER_AFTER}{_AFTER}(?:{_UNIT})?"
 )
 # "Via Paruta, 545", "rue Clémence Samson", "23, rue de Gonzalez", "Jalan Laswi No. 74".
@@ -158,8 +170,9 @@ _POSTCODE = (
     r"|[AC-FHKNPRTV-Y]\d{2}[ \t]?[AC-FHKNPRTV-Y\d]{4}"
 )
 _POSTCODE_PART = re.compile(
-    rf"^[ \t]*(?:(?:{_POSTCODE})(?:,?[ \t]+{_WORDS}.*)?|{_WORDS}(?:[ \t]*[-,])?"
-    rf"(?:[ \t]+[A-Z]{{2,3}},?)?[ \t]*(?:{_POSTCODE})(?:[ \t]*[(/-].*)?)[ \t]*$"
+    rf"^[ \t]*(?:(?!(?:19|20)\d\d[ \t]*$)(?:{_POSTCODE})(?:,?[ \t]+{_WORDS}.*|[.;][ \t].*)?"
+    rf"|(?!{_MONTHS}){_WORDS}(?:[ \t]*[-,])?(?:[ \t]+[A-Z]{{2,3}},?)?[ \t]*(?:{_POSTCODE})"
+    r"(?:[ \t]*[(/-].*|[.;][ \t].*)?)[ \t]*$"
 )
 _STATE_ZIP = re.compile(
     r"^[ \t]*[A-Z]{2,3}[ \t]+(?:\d{4,5}(?:-\d{4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d)[ \t]*$"
@@ -167,7 +180,7 @@ _STATE_ZIP = re.compile(
 _SPLIT = re.compile(r"[ \t]*(?:,|;|\||·|\u2013|\u2014| - )[ \t]*")
 _HAS_WORD = re.compile(rf"[{_UP}{_LOW}]{{2,}}")
 _STREETY = re.compile(
-    rf"(?i:(?<![\w]){_UNIT_WORD}\.?[ \t]*\d|(?<![\w])(?:{_TYPE_FIRST}|{_TYPE_LAST})(?![\w]))"
+    rf"(?i:(?<![\w]){_UNIT_WORD}\.?[ \t]*\d|(?<![\w])(?:{_TYPE_FIRST}|{_TYPE_LAST})s?(?![\w]))"
 )
 _NOT_STREET = re.compile(
     r"@|https?:|www\.|(?i:\b(?:tel|phone|mobile|fax|e-?mail|iban|card|invoice|order|ref"
@@ -185,10 +198,12 @@ _LABEL_RE = re.compile(
     r"(?P<value>[^\n]*)"
 )
 _VERB_RE = re.compile(
-    r"(?i:(?<![\w-])(?:lives|living|live|resides|residing|reside|moved|moving|located|based"
-    r"|staying|stays|delivered|deliver|ship|send|sent|post|mail|writing|registered)"
-    r"[ \t]+(?:at|to|in|from|on)(?:[ \t]+the[ \t]+(?:address|flat|house))?)[ \t]+"
-    r"(?P<value>[^\n]*)"
+    r"(?i:(?<![\w-])(?:(?:lives|living|live|lived|resides|residing|reside|resided|staying"
+    r"|stays|stayed|located|based|registered)[ \t]+(?:at|in|on)|(?:moved|moving|relocated"
+    r"|relocating)[ \t]+(?:to|into)|(?:deliver|delivered|ship|shipped|send|sent|post"
+    r"|posted|mail|mailed|forward|forwarded|return|returned)[ \t]+(?:it[ \t]+)?to"
+    r"|writing[ \t]+from|(?:new|home|my|our|current)[ \t]+address[ \t]+(?:is|was|will[ \t]+be))"
+    r"(?:[ \t]+the[ \t]+(?:address|flat|house))?)[ \t]+(?P<value>[^\n]*)"
 )
 
 
@@ -239,6 +254,8 @@ def _parts(line: str, offset: int) -> list[tuple[int, int]]:
 def _is_postcode_part(text: str, parts: list[tuple[int, int]], i: int) -> bool:
     s, e = parts[i]
     value = text[s:e]
+    if s > 0 and text[s - 1] in "-\u2013\u2014" and re.match(r"[ \t]*(?:19|20)\d\d\b", value):
+        return False  # the end of a year range ("2019-2024 Senior Engineer")
     if _POSTCODE_PART.match(value):
         return True
     # "City, ST 12345": the state-and-ZIP part follows the city part
@@ -255,7 +272,7 @@ def _street_like(value: str) -> bool:
 
 
 _LEAD = re.compile(
-    r"(?i)^(?:[\w ]{0,30}:[ \t]*|[^\d\n:]{0,40}?\b(?:of|at|in|from|to|c/o|is)[ \t]+(?=\S))"
+    r"(?i)(?:[\w /-]{0,30}:[ \t]*|[^\d\n:]{0,40}?\b(?:of|at|in|from|to|c/o|is)[ \t]+(?=\S))"
 )
 
 
@@ -264,16 +281,64 @@ def _strip_lead(text: str, start: int, end: int) -> int:
     return m.end() if m else start
 
 
+_HOUSE_NUMBER = re.compile(
+    r"(?:No\.?|Nr\.?|H\.No\.?)?[ \t]*\d{1,5}[A-Za-z]?(?:[/-]\d{1,5}[A-Za-z]?)?"
+)
+_UNIT_LINE = re.compile(
+    rf"[ \t]*(?:(?i:{_UNIT_WORD})(?![a-z])\.?[ \t]*[#]?[ \t]*[\w/-]{{1,6}}"
+    rf"|{_HOUSE_NUMBER.pattern})[ \t]*,?[ \t]*"
+)
+
+
 def _street_parts_before(text: str, candidates: list[tuple[int, int]]) -> list[AddressSpan]:
-    """The street-like parts at the end of ``candidates`` (at most three, contiguous)."""
+    """The street-like parts at the end of ``candidates`` (at most three, contiguous). A
+    bare house number counts next to a street part, and a house number followed by a
+    name ("807, Bansal") makes a street whatever the name."""
     out: list[AddressSpan] = []
-    for s, e in reversed(candidates[-3:]):
-        s = _strip_lead(text, s, e)
-        if not _street_like(text[s:e]):
+    parts = [_trim(text, _strip_lead(text, s, e), e) for s, e in candidates[-4:]]
+    i = len(parts) - 1
+    if (
+        i > 0
+        and not re.search(r"\d", text[parts[i][0] : parts[i][1]])
+        and not _street_like(text[parts[i][0] : parts[i][1]])
+    ):
+        i -= 1  # the city before the postcode ("Bansal, Aizawl - 351370")
+    while i >= 0:
+        s, e = parts[i]
+        value = text[s:e]
+        if _street_like(value) or (out and _HOUSE_NUMBER.fullmatch(value)):
+            out.append(AddressSpan(s, e, SCORE_LAYOUT))
+        elif (
+            i > 0
+            and _HOUSE_NUMBER.fullmatch(text[parts[i - 1][0] : parts[i - 1][1]])
+            and _HAS_WORD.search(value)
+            and not _NOT_STREET.search(value)
+            and len(value) <= 40
+        ):
+            out.append(AddressSpan(s, e, SCORE_LAYOUT))
+            out.append(AddressSpan(*parts[i - 1], SCORE_LAYOUT))
+            i -= 1
+        else:
             break
-        s, e = _trim(text, s, e)
-        out.append(AddressSpan(s, e, SCORE_LAYOUT))
+        i -= 1
     return out
+
+
+def _line_above(text: str, lines: list[tuple[int, int]], li: int) -> list[AddressSpan]:
+    """The end of the line above a street line when it is a unit, a house number or a
+    street ("Studio 5", "Flat 3", "731", "...lives at 482 Woolley Road")."""
+    if li < 0:
+        return []
+    ls, le = lines[li]
+    parts = _parts(text[ls:le], ls)
+    if not parts:
+        return []
+    s, e = parts[-1]
+    s, e = _trim(text, _strip_lead(text, s, e), e)
+    value = text[s:e]
+    if _UNIT_LINE.fullmatch(value) or (_street_like(value) and _STREETY.search(value)):
+        return [AddressSpan(s, e, SCORE_LAYOUT)]
+    return []
 
 
 _POSTCODE_ALONE = re.compile(r"[ \t]*(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|\d{4,6})[ \t]*")
@@ -296,15 +361,27 @@ def _layout(text: str) -> list[AddressSpan]:
         if j >= 0 and _STATE_ZIP.match(text[parts[pi][0] : parts[pi][1]]):
             j -= 1  # skip the city before "ST 12345"
         if j >= 0:
-            out += _street_parts_before(text, parts[: j + 1])
-            continue
-        prev = li - 1
-        # a city alone on the line above a postcode alone (UK layout)
-        if _POSTCODE_ALONE.fullmatch(text[parts[pi][0] : parts[pi][1]]):
-            prev -= 1
-        if prev >= 0:
-            out += _street_parts_before(text, parts_of[prev])
+            found = _street_parts_before(text, parts[: j + 1])
+            street_line = li
+            if not found and not any(re.search(r"\d", text[a:b]) for a, b in parts[: j + 1]):
+                # "City, PC" with the street on the line above
+                street_line = li - 1
+                found = _street_parts_before(text, parts_of[li - 1]) if li > 0 else []
+        else:
+            street_line = li - 1
+            # a city alone on the line above a postcode alone (UK layout)
+            if _POSTCODE_ALONE.fullmatch(text[parts[pi][0] : parts[pi][1]]):
+                street_line -= 1
+            found = _street_parts_before(text, parts_of[street_line]) if street_line >= 0 else []
+        out += found
+        # a street that starts its line may continue a unit or number on the line above
+        if found and min(a.start for a in found) <= _first_start(parts_of, street_line):
+            out += _line_above(text, lines, street_line - 1)
     return out
+
+
+def _first_start(parts_of: list[list[tuple[int, int]]], li: int) -> int:
+    return parts_of[li][0][0] if li >= 0 and parts_of[li] else -1
 
 
 # Where the clause after "lives at" ends: a sentence stop (not after an abbreviation or a

@@ -38,7 +38,13 @@ from presidio_analyzer.predefined_recognizers import (
 
 from streams.compliance.addresses import STREET_ADDRESS, find_addresses
 from streams.compliance.identifiers import find_identifiers
-from streams.compliance.persons import PERSON, context_names, is_not_person, normalise_list
+from streams.compliance.persons import (
+    PERSON,
+    clean_person_span,
+    context_names,
+    is_not_person,
+    normalise_list,
+)
 from streams.compliance.phones import PHONE, find_phones
 from streams.compliance.recognizers import (
     MASTERCARD_2_SERIES,
@@ -164,20 +170,33 @@ def build_registry() -> RecognizerRegistry:
     return RecognizerRegistry(recognizers=recognizers, supported_languages=[LANGUAGE])
 
 
+# Detections that anchor a contact block (a name opening the line or the line above).
+_ANCHORS = frozenset({"EMAIL_ADDRESS", PHONE, STREET_ADDRESS})
+_NRP = re.compile(r"[A-Z][a-z]{3,}(?:[ -][A-Z][a-z]+)?")
+
+
 def refine_persons(
     text: str, detections: Sequence[Detection], not_person: frozenset[str] = frozenset()
 ) -> list[Detection]:
-    """PERSON findings of the NER pass minus technology/product words (``NOT_PERSON`` and
-    ``not_person``), plus names found from context in the same text (``persons.py``)."""
-    kept = [
-        d
-        for d in detections
-        if d.entity_type != PERSON or not is_not_person(text[d.start : d.end], not_person)
-    ]
+    """The NER pass's PERSON findings cleaned (cut at a line break; digits, bare titles,
+    companies and ``NOT_PERSON``/``not_person`` words dropped) and its NRP findings
+    limited to words shaped like a nationality or group ("Irish", not "BRCA1"); plus names
+    found from context in the same text (``persons.py``)."""
+    kept: list[Detection] = []
+    for d in detections:
+        if d.entity_type == PERSON:
+            cleaned = clean_person_span(text, d.start, d.end)
+            if cleaned is None or is_not_person(text[cleaned[0] : cleaned[1]], not_person):
+                continue
+            d = Detection(PERSON, cleaned[0], cleaned[1], d.score)
+        elif d.entity_type == "NRP" and not _NRP.fullmatch(text[d.start : d.end]):
+            continue
+        kept.append(d)
     known = [(d.start, d.end) for d in kept if d.entity_type == PERSON]
+    anchors = [(d.start, d.end) for d in kept if d.entity_type in _ANCHORS and d.score >= 0.5]
     extra = [
         Detection(PERSON, n.start, n.end, n.score)
-        for n in context_names(text, known)
+        for n in context_names(text, known, anchors)
         if not is_not_person(text[n.start : n.end], not_person)
     ]
     return kept + extra

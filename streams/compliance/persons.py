@@ -1,14 +1,29 @@
 """Context-based person-name recognition, run on each text after the batch spaCy pass.
 
-The small spaCy model misses many names and reads product words as names. These rules use
-evidence in the same text instead (no extra NLP pass, no per-text Presidio call):
+The small spaCy model misses many names, reads names of other origins as places or
+organisations, and reads product words as names. These rules use evidence in the same text
+instead (no extra NLP pass, no per-text Presidio call), so a name counts whatever label the
+model gave it:
 
 * an e-mail local part (``first.last@``, ``first_last@``, ``f.last@``, ``first.l@``) names
   the person: "First Last", "First M. Last", "Last, First" and "F. Last" are marked;
-* labels and salutations ("Patient:", "Customer:", "From:", "| Manager |", "Dear",
-  "Reported by", "Regards," + new line...) followed by capitalised words;
-* a display name before an angle-bracketed e-mail address ("Jane Roe <jane@x.org>");
-* once a full name is known in a text, its other occurrences and "Mr./Ms./Dr. Surname".
+* a name right before or after its e-mail address ("Anna Kovács (ak@x.org)");
+* labels and salutations ("Patient:", "Landlord:", "First name:", "Ship to:" + next line,
+  "Dear Ms. da Costa", "Thanks Anna,", sign-offs in several languages, "-- ");
+* introductions ("my name is Rubija", "I'm ...", "you are chatting with ...");
+* lists after "Attendees:", "The founders:", "Directors:", "founded in 1995 by ...";
+* chat transcript speakers ("[10:02] Saul Reavy:");
+* two-word names next to verbs and relations of people ("spoke with ...", "... lives at",
+  "her husband ..."), names after titles ("Dr.", "Frau", "Sra.");
+* a name opening a line whose rest or next line holds a contact identifier (street
+  address, phone, e-mail): letter heads, CV headers, address and signature blocks;
+* once a name is known from context, its other occurrences, its words standing alone
+  ("Anna will send it"), and "Mr./Ms./Dr. Surname". Names the model alone found are not
+  spread (a model mistake would spread through the text).
+
+A "name" followed by a legal form ("Weber GmbH", "Rocha Fernandes S/A") is a company.
+Model PERSON findings with digits, bare titles or label words ("Policyholder:") are dropped
+(``clean_person_span``).
 
 ``NOT_PERSON`` lists technology and product words the NER model often tags as PERSON; PERSON
 findings containing one of them are dropped. Deployments extend it with the policy's
@@ -42,6 +57,13 @@ NOT_PERSON: Final = frozenset(
         "debezium",
         "docker",
         "elasticsearch",
+        "firefox",
+        "safari",
+        "chrome",
+        "chromium",
+        "android",
+        "linux",
+        "ubuntu",
         "github",
         "gitlab",
         "grafana",
@@ -98,14 +120,19 @@ _ROLE_LOCAL_PARTS: Final = _words(
 )
 
 _AP = "\u2019"  # right single quotation mark, as in O\u2019Brien
-_UP = "A-ZÀ-ÖØ-ÞĀ-Ž"
-_LOW = "a-zß-öø-ÿā-ž"
+_UP = "A-ZÀ-ÖØ-ÞĀ-ŽȘȚ"
+_LOW = "a-zß-öø-ÿā-žșț"
 # One name word: "Anne", "O'Brien", "Ortega-Mills", "McKay", or an initial "M." / "M".
 _WORD = (
     rf"(?:(?:Mc|Mac|O['{_AP}]|D['{_AP}])?[{_UP}][{_LOW}]+(?:['{_AP}-][{_UP}{_LOW}][{_LOW}]+)*"
+    rf"(?:-[{_UP}]\.)?"
     rf"|[{_UP}]\.?(?=[ \t]+[{_UP}]))"
 )
-_NAME = rf"(?P<name>{_WORD}(?:[ \t]+{_WORD}){{0,3}})"
+# Lower-case particles inside a name ("Frederique de Mol", "Maria da Silva").
+_PARTICLE = r"(?:da|das|de|del|della|der|di|do|dos|du|van|von|den|ten|ter|la|le|bin|binti|al|y)"
+_NAME_BODY = rf"{_WORD}(?:(?:[ \t]+{_PARTICLE}){{0,2}}[ \t]+{_WORD}){{0,4}}"
+_NAME = rf"(?P<name>{_NAME_BODY})"
+_TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Dott|Pan|Pani)\.?"
 _HEADER_SEP = r"(?:\*\*|__)?[ \t]*[:|][ \t]*(?:\*\*|__)?[ \t]*"
 
 # Labels whose value is usually a person; a colon or a table cell separates the value.
@@ -117,25 +144,56 @@ _COLON_LABELS = (
     r"|(?:ordering|attending|referring)?[ \t]*(?:provider|physician)|doctor|nurse"
     r"|manager|supervisor|(?:hr[ \t]+)?business[ \t]+partner|caller|applicant|candidate"
     r"|beneficiary|guarantor|emergency[ \t]+contact|next[ \t]+of[ \t]+kin"
+    r"|analyst|author|owner|account[ \t]+holder|card[ \t]*holder|name[ \t]+on[ \t]+card"
+    r"|landlord|tenant|lessor|lessee|policy[ \t]*holder|insured|claimant|witness"
+    r"|passenger(?:[ \t]+\d{1,2})?|traveller|traveler|guest|student|pupil|parent|guardian"
+    r"|teacher|employee|recipient|sender|addressee|consignee|shipper|buyer|seller|payee"
+    r"|payer|agent|representative|technician|driver|host|organi[sz]er|chair|chairperson"
+    r"|secretary|minute[ \t]+taker|note[ \t]+taker|interviewer|interviewee|referee"
+    r"|mentor|approver|reviewer|assignee|spouse|partner|deceased|director|founder"
+    r"|sponsor|signatory|affected[ \t]+user|user[ \t]+name|customer[ \t]+name"
+    r"|contact[ \t]+person|press[ \t]+contact|resident|occupant|borrower|debtor"
+    r"|attorney|solicitor|physician|dentist|therapist|caregiver|speaker|presenter"
+    r"|moderator|attendee|registrant|member|holder|ship[ \t]+to|bill[ \t]+to"
+    r"|deliver[ \t]+to|invoice[ \t]+to|billing[ \t]+name|account[ \t]+name"
+)
+# Labels whose value is one part of a name ("First name: Tomomi").
+_PART_LABELS = re.compile(
+    r"(?<![\w-])(?i:first[ \t]+name|given[ \t]+names?|forename|last[ \t]+name|surname"
+    r"|family[ \t]+name|middle[ \t]+name|maiden[ \t]+name|nickname)"
+    rf"{_HEADER_SEP}{_NAME}(?![\w@])"
 )
 _LABELLED = re.compile(rf"(?<![\w-])(?i:{_COLON_LABELS}){_HEADER_SEP}{_NAME}(?![\w@])")
+# "Ship to:" / "Bill to:" / "Patient:" with the name on the next line.
+_BLOCK_LABELLED = re.compile(
+    r"(?<![\w-])(?i:ship[ \t]+to|bill[ \t]+to|billing[ \t]+address|shipping[ \t]+address"
+    r"|delivery[ \t]+address|deliver[ \t]+to|invoice[ \t]+to|postal[ \t]+address|address"
+    r"|sender|recipient|consignee|customer|patient|from|to|attn|attention)[ \t]*:?[ \t]*\r?\n"
+    rf"[ \t]*(?:{_TITLES}[ \t]+)?{_NAME}[ \t]*(?=\r?\n|$|,)",
+    re.MULTILINE,
+)
 _BY_LABELLED = re.compile(
     r"(?<![\w-])(?i:(?:reported|requested|submitted|approved|prepared|reviewed|signed)"
     rf"[ \t]+by|assigned[ \t]+to|attn\.?|patient)[ \t]+{_NAME}(?![\w@])"
 )
 _SALUTATION = re.compile(
-    rf"(?<![\w-])(?:Dear|Hi|Hello|Hey|Good[ \t]+(?:morning|afternoon|evening))[ \t]+{_NAME}"
+    rf"(?<![\w-])(?:Dear|Hi|Hello|Hey|Good[ \t]+(?:morning|afternoon|evening)"
+    rf"|Thanks|Thank[ \t]+you|Cheers)[ \t]+(?:{_TITLES}[ \t]+)?"
+    rf"(?P<name>(?:{_PARTICLE}[ \t]+)?{_NAME_BODY})"
     r"(?=[ \t]*(?:[,:;!.]|$))",
     re.MULTILINE,
 )
 _SIGN_OFF = re.compile(
-    r"(?<![\w-])(?:(?i:regards|sincerely|signed|respectfully)[ \t]*[,!.]?"
-    r"|(?i:best|thanks|thank[ \t]+you|cheers)[ \t]*[,!])[ \t]*\r?\n"
-    rf"(?:[ \t]*\r?\n)?[ \t]*{_NAME}[ \t]*(?=\r?\n|$|,)"
+    r"(?<![\w-])(?:(?i:regards|sincerely|faithfully|truly|signed|respectfully|cordially"
+    r"|grüßen|grüße|cordialement|atentamente|saludos|saluti|atenciosamente|pozdrawiam"
+    r"|groet|groeten|üdvözlettel|hälsningar|hälsning|terveisin|pozdravem)[ \t]*[,!.]?"
+    r"|(?i:best|best[ \t]+wishes|warm[ \t]+wishes|thanks|many[ \t]+thanks|thank[ \t]+you"
+    r"|cheers|love|take[ \t]+care)[ \t]*[,!]|^[ \t]*(?:--|\u2014|\u2013)[ \t]*)[ \t]*\r?\n"
+    rf"(?:[ \t]*\r?\n)?[ \t]*(?:{_TITLES}[ \t]+)?{_NAME}[ \t]*(?=\r?\n|$|,)",
+    re.MULTILINE,
 )
 _DISPLAY_NAME = re.compile(rf"(?<![\w-]){_NAME}[ \t]*<(?P<local>[\w.+-]+)@[\w.-]+\.[A-Za-z]{{2,}}>")
 _EMAIL = re.compile(r"(?<![\w.+-])(?P<local>[A-Za-z][\w.+-]*)@[\w-]+(?:\.[\w-]+)+")
-_TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +214,18 @@ def _tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[ \t]+", name.strip()) if t]
 
 
+_PARTICLES: Final = _words(
+    "da das de del della der di do dos du van von den ten ter la le bin binti al y"
+)
+
+
 def looks_like_name(name: str, *, min_words: int = 2) -> bool:
     """Capitalised words, none a team/organisation/role word, enough full (non-initial) words."""
-    words = _tokens(name)
+    words = [w for w in _tokens(name) if w not in _PARTICLES]
     full = [w for w in words if len(w.rstrip(".")) > 1]
-    if len(full) < min_words or len(words) > 4:
+    if len(full) < min_words or len(words) > 5:
         return False
-    if any(w.lower().rstrip(".") in _NOT_NAME_WORDS for w in words):
+    if any(w.lower().rstrip(".") in _NOT_NAME_WORDS for w in full):
         return False
     return not any(w.lower() in NOT_PERSON for w in words)
 
@@ -242,11 +305,11 @@ def _name_span(m: re.Match[str], text: str, min_words: int) -> NameSpan | None:
 def labelled_names(text: str) -> list[NameSpan]:
     """Names after person labels, salutations and sign-offs, and before ``<e-mail>``."""
     out: list[NameSpan] = []
-    for regex in (_LABELLED, _BY_LABELLED):
+    for regex in (_LABELLED, _BY_LABELLED, _BLOCK_LABELLED):
         for m in regex.finditer(text):
             if (span := _name_span(m, text, 2)) is not None:
                 out.append(span)
-    for regex in (_SALUTATION, _SIGN_OFF):
+    for regex in (_SALUTATION, _SIGN_OFF, _PART_LABELS):
         for m in regex.finditer(text):
             if (span := _name_span(m, text, 1)) is not None:
                 out.append(span)
@@ -255,6 +318,285 @@ def labelled_names(text: str) -> list[NameSpan]:
             continue
         if (span := _name_span(m, text, 2)) is not None:
             out.append(span)
+    return out
+
+
+# -- more context: introductions, lists, chat speakers, verbs, titles, contact blocks ---
+
+_INTRO = re.compile(
+    r"(?<![\w-])(?i:my[ \t]+name[ \t]+is|my[ \t]+name's|name's|i[ \t]+am|i'm|i\u2019m|this[ \t]+is"
+    r"|call[ \t]+me|chatting[ \t]+with|speaking[ \t]+with|you[ \t]+are[ \t]+talking[ \t]+to)"
+    rf"[ \t]+{_NAME}(?![\w@])"
+)
+# Words that follow "I am" / "this is" capitalised but are not names.
+_NOT_INTRO: Final = _words(
+    "a an the sorry glad happy sure afraid here not also writing looking interested new "
+    "available unable able calling contacting reaching following just still very so back "
+    "urgent regarding about from with in on at"
+)
+_LIST_LABELS = (
+    r"attendees|attendance|present|participants|apologies|absent|invitees|guests|speakers"
+    r"|panelists|panellists|authors|co-authors|founders|co-founders|directors|board"
+    r"|board[ \t]+members|members|signatories|witnesses|owners|team[ \t]+members|recipients"
+    r"|reviewers|approvers|interviewers|candidates|applicants|tenants|passengers|travellers"
+    r"|travelers|students|pupils|children|heirs|beneficiaries|partners|contacts|staff"
+    r"|cc|bcc|to|present[ \t]+were|in[ \t]+attendance"
+)
+_LIST_START = re.compile(
+    rf"(?<![\w-])(?:(?:the|our|their)[ \t]+)?(?i:{_LIST_LABELS})[ \t]*(?:\([^)\n]*\))?"
+    r"[ \t]*(?::|\||-(?=[ \t]))[ \t]*(?P<rest>[^\n]*(?:\n[ \t]*[-*•·][ \t]+[^\n]*)*)"
+)
+_BY_LIST = re.compile(
+    r"(?<![\w-])(?i:(?:founded|co-founded|written|authored|created|started|established"
+    r"|signed|organi[sz]ed|chaired|presented|hosted|attended|led|run|owned|reviewed"
+    r"|approved|prepared)(?:[ \t]+in[ \t]+\d{4})?[ \t]+by)[ \t]+"
+    r"(?P<rest>(?:[^\n.;]|(?<=\b[A-Z])\.)*)"
+)
+_ITEM_SPLIT = re.compile(
+    r"[ \t]*(?:,|;|\n[ \t]*[-*•·]?|&|\band\b|\bund\b|\bet\b|\by\b|\be\b)[ \t]*"
+)
+_ITEM_NAME = re.compile(rf"[ \t]*(?:[-*•·][ \t]*)?(?:{_TITLES}[ \t]+)?(?P<name>{_NAME_BODY})")
+# A chat transcript speaker: "[10:02] Anna Kovács:", "10:02 Anna:", "(10:02) <Anna>:".
+_CHAT = re.compile(
+    r"^[ \t]*(?:\[[^\]\n]{1,25}\]|\(?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\)?(?:[ \t]*[AaPp][Mm])?)"
+    rf"[ \t]*(?:-[ \t]*)?<?{_NAME}>?[ \t]*:",
+    re.MULTILINE,
+)
+_VERB_BEFORE = re.compile(
+    r"(?<![\w-])(?i:spoke[ \t]+(?:with|to)|spoken[ \t]+(?:with|to)|talked[ \t]+(?:with|to)"
+    r"|met[ \t]+with|met|meeting[ \t]+with|called|phoned|rang|emailed|e-mailed|texted"
+    r"|messaged|contacted|visited|interviewed|thanked|told|informed|reminded|invited|hired"
+    r"|introduced|on[ \t]+behalf[ \t]+of|according[ \t]+to|confirmed[ \t]+by|sent[ \t]+by"
+    r"|neighbour|neighbor|wife|husband|son|daughter|mother|father|brother|sister|colleague"
+    r"|partner|friend|manager|boss|tenant|landlord|witness|patient|client|customer)"
+    rf"[ \t]+(?:{_TITLES}[ \t]+)?{_NAME}(?![\w@])"
+)
+_VERB_AFTER = re.compile(
+    rf"(?<![\w-]){_NAME}[ \t]+(?:(?:will|would|can|could|should|has|had|did|does)[ \t]+"
+    r"(?:not[ \t]+)?)?(?:said|says|wrote|writes|called|calls|rang|phoned|emailed|e-mailed"
+    r"|asked|told|confirmed|reported|reports|mentioned|explained|noted|agreed|complained"
+    r"|requested|presented|proposed|suggested|raised|lives|lived|works|worked|joined|left"
+    r"|moved|was[ \t]+born|is[ \t]+a|was[ \t]+a|sign|signed|share|shared|send|sent|attend"
+    r"|attended|cannot|can't|could[ \t]+not|wants|needs|needed|wanted|did|called|replied"
+    r"|answered|responded|visited|arrived|paid|ordered|booked|cancelled|canceled"
+    r"|received|returned|contacted|rang)(?![\w-])"
+)
+_TITLED = re.compile(
+    rf"(?<![\w-]){_TITLES}[ \t]+(?P<name>(?:{_PARTICLE}[ \t]+)?{_NAME_BODY})(?![\w@])"
+)
+# A name right before or after its e-mail address: "Anna Kovács (anna@x.org)",
+# "Anna Kovács - anna@x.org", "anna@x.org (Anna Kovács)".
+_NAME_EMAIL = re.compile(
+    rf"(?<![\w-]){_NAME}[ \t]*(?:\(|\[|,|-|\u2013|\u2014|\||/)[ \t]*(?:mailto:)?"
+    r"[\w.+=-]+@[\w-]+(?:\.[\w-]+)+"
+)
+_EMAIL_NAME = re.compile(rf"[\w.+=-]+@[\w-]+(?:\.[\w-]+)+[ \t]*\([ \t]*{_NAME}[ \t]*\)")
+# Legal forms: a "name" followed by one of these is a company ("Weber GmbH").
+_LEGAL_FORM = re.compile(
+    r"[ \t,]*(?:&[ \t]*(?:Co|Sons|Söhne|Partners|Associates)\b|and[ \t]+Sons\b|e[ \t]+figli"
+    r"|e[ \t]+Filhos|y[ \t]+Asociados|(?:GmbH|AG|KG|OG|SE|SARL|SAS|SA|S\.A\.?|S\.L\.|SL|SpA|SPA"
+    r"|Sp\.[ \t]*[jkp]\.|Sp\.[ \t]*z|S\.C\.|S/A|A\.C\.|S\.Com|SCS|SRL"
+    r"|S\.p\.A\.|s\.r\.l\.|srl|S\.r\.l\.|Ltd|Limited|LLC|LLP|Inc|PLC|plc|Corp|BV|B\.V\.|NV"
+    r"|N\.V\.|Oy|AB|ApS|A/S|AS|Kft|Zrt|Nyrt|Bt|Kht|s\.r\.o\.|a\.s\.|k\.s\.|sp\.[ \t]*z[ \t]*o\.o\."
+    r"|S\.A\.S\.|e\.G\.|e\.V\.|Group|Holdings|Pty|ME|EIRELI|Ltda|S\.C\.|SCS|SRL|SCA|Tmi"
+    r"|Osk|Ky|Oyj)\b)"
+)
+# Capitalised words that start sentences or headings too often to be spread as names.
+_COMMON_CAPITALISED: Final = _words(
+    "will may mark bill grant hope rose june april august summer dawn faith joy grace sky "
+    "ray jack frank lane street park hill wood field rich young king price long page ward "
+    "bell hall may love rich gay sunny holly ivy lily daisy crystal amber ruby pearl "
+    "the this that these those there here and but for with from into about after before "
+    "when where what which while who whom why how our your their his her its not all any "
+    "new old good great best first last next final please thanks thank dear hello hi hey "
+    "monday tuesday wednesday thursday friday saturday sunday january february march july "
+    "september october november december today tomorrow yesterday mr mrs ms dr prof sir "
+    "madam team support sales office account order invoice ticket case note notes update "
+    "action item items summary subject re fw fwd date time phone email address street city "
+    "country total amount price paid card bank name patient customer client user admin "
+    "manager director"
+)
+
+
+def _spans_of(regex: re.Pattern[str], text: str, min_words: int) -> list[NameSpan]:
+    out = []
+    for m in regex.finditer(text):
+        if (span := _name_span(m, text, min_words)) is not None:
+            out.append(span)
+    return out
+
+
+def intro_names(text: str) -> list[NameSpan]:
+    """ "My name is Rubija", "I'm Tomomi Nishiyama", "you are chatting with Anna"."""
+    out = []
+    for m in _INTRO.finditer(text):
+        first = _tokens(m.group("name"))[0].lower()
+        if first in _NOT_INTRO or first in _COMMON_CAPITALISED:
+            continue
+        if (span := _name_span(m, text, 1)) is not None:
+            out.append(span)
+    return out
+
+
+def list_names(text: str) -> list[NameSpan]:
+    """Names in lists after "Attendees:", "The founders:", "founded by"... ("Kónya, Becker
+    and Vasquez"): every item that is one to four capitalised words."""
+    out: list[NameSpan] = []
+    for regex in (_LIST_START, _BY_LIST):
+        for m in regex.finditer(text):
+            rest_start = m.start("rest")
+            rest = m.group("rest")
+            cursor = 0
+            items: list[tuple[int, int]] = []
+            for sep in _ITEM_SPLIT.finditer(rest):
+                items.append((cursor, sep.start()))
+                cursor = sep.end()
+            items.append((cursor, len(rest)))
+            for s, e in items:
+                im = _ITEM_NAME.match(rest, s, e)
+                if im is None:
+                    continue
+                span = _name_span(im, rest, 1)
+                if span is None:
+                    continue
+                out.append(NameSpan(rest_start + span.start, rest_start + span.end, LABEL_SCORE))
+    return out
+
+
+def chat_names(text: str) -> list[NameSpan]:
+    """Speakers of a time-stamped chat transcript."""
+    return _spans_of(_CHAT, text, 1)
+
+
+def verb_names(text: str) -> list[NameSpan]:
+    """Two-word names next to verbs of people ("spoke with Anna Kovács", "Lukas Brenner
+    confirmed") and relations ("her husband Jon Lee")."""
+    return _spans_of(_VERB_BEFORE, text, 2) + _spans_of(_VERB_AFTER, text, 2)
+
+
+def titled_names(text: str) -> list[NameSpan]:
+    """ "Dr. Salimah Budiman", "Ms. Pedersen": the title and the name."""
+    out = []
+    for m in _TITLED.finditer(text):
+        span = _name_span(m, text, 1)
+        if span is not None:
+            out.append(NameSpan(m.start(), span.end, LABEL_SCORE))
+    return out
+
+
+def email_adjacent_names(text: str) -> list[NameSpan]:
+    """A name written right before or after an e-mail address."""
+    return _spans_of(_NAME_EMAIL, text, 1) + _spans_of(_EMAIL_NAME, text, 1)
+
+
+_LINE_NAME = re.compile(rf"[ \t]*(?:{_TITLES}[ \t]+)?{_NAME}[ \t]*(?=$|,|\||\(|<|\u2013|-[ \t])")
+
+
+def contact_block_names(text: str, anchors: Sequence[tuple[int, int]]) -> list[NameSpan]:
+    """A name that opens a line whose rest, or whose next line, holds a contact identifier
+    (street address, phone, e-mail): letter heads, CV headers, address blocks, signature
+    blocks and reference lists ("Jane Roe, Head of IT, Acme, +44 20 7946 0000")."""
+    if not anchors:
+        return []
+    out: list[NameSpan] = []
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    ends = [*(i - 1 for i in starts[1:]), len(text)]
+    for li, (ls, le) in enumerate(zip(starts, ends, strict=True)):
+        m = _LINE_NAME.match(text, ls, le)
+        if m is None:
+            continue
+        nxt_end = ends[li + 1] if li + 1 < len(ends) else le
+        if not any(m.end() <= a < nxt_end + 1 for a, _ in anchors):
+            continue
+        if any(a <= m.start("name") < b for a, b in anchors):
+            continue  # the line starts with the identifier itself
+        if (span := _name_span(m, text, 1)) is not None:
+            words = [w for w in _tokens(text[span.start : span.end]) if w not in _PARTICLES]
+            if len(words) >= 2 or text[span.end : le].strip() == "":
+                out.append(span)
+    return out
+
+
+_TITLE_WORDS: Final = _words(
+    "mr mrs ms miss mx dr prof sir dame herr frau mme mlle sr sra srta dott pan pani "
+    "madam landlord tenant patient customer client dear policyholder claimant witness "
+    "passenger incident contact email e-mail subject flight sender recipient cardholder "
+    "analyst requester caller reference expiry aadhaar attendees apologies directors "
+    "bill cheers regards relations thanks best sincerely faithfully"
+)
+
+
+def clean_person_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A model's PERSON span cut to its first line, or None when it is no name at all:
+    it holds a digit ("Claim CLM-2022-70834"), is only titles or role words ("Dr",
+    "Landlord"), or is a company ("Weber GmbH")."""
+    value = text[start:end]
+    if "\n" in value:
+        first = value.split("\n", 1)[0].rstrip()
+        if not first.strip():
+            return None
+        end = start + len(first)
+        value = first
+    if any(c.isdigit() for c in value):
+        return None
+    line_start = text.rfind("\n", 0, start) + 1
+    if (
+        " " not in value.strip()
+        and not text[line_start:start].strip()
+        and re.match(r"[ \t]*(?:to[ \t]*)?:", text[end : end + 6])
+    ):
+        return None  # a label ("Policyholder:", "Bill to:")
+    words = [w.lower().strip(".,") for w in _tokens(value)]
+    if not words or all(w in _TITLE_WORDS or w in _NOT_NAME_WORDS for w in words):
+        return None
+    if is_company(text, end) or _LEGAL_FORM.match(" " + _tokens(value)[-1]):
+        return None
+    return start, end
+
+
+def is_company(text: str, end: int) -> bool:
+    """A legal form ("GmbH", "Ltd", "& Sons") follows position ``end``."""
+    return bool(_LEGAL_FORM.match(text, end, min(len(text), end + 20)))
+
+
+def spread_name_words(
+    text: str, names: Iterable[str], taken: Sequence[tuple[int, int]]
+) -> list[NameSpan]:
+    """Each word (3+ letters) of a confirmed name where it stands alone elsewhere
+    ("Anna" in "Anna will send it"), not inside a span already found, not a common
+    capitalised word, and a capitalised word next to it when that one ends a sentence
+    or starts one only if it is not common ("Kevin Ropero" after "Ms. Ropero")."""
+    words = {
+        w
+        for name in names
+        for w in _tokens(name)
+        if len(w) >= 3
+        and w[0].isupper()
+        and w.lower() not in _COMMON_CAPITALISED
+        and w.lower() not in _NOT_NAME_WORDS
+        and w.lower() not in NOT_PERSON
+    }
+    if not words:
+        return []
+    alternatives = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    neighbour = rf"(?:{_WORD}[ \t]+)?"
+    pattern = re.compile(rf"(?<![\w-]){neighbour}(?P<w>{alternatives})(?![\w-])")
+    out = []
+    ordered = sorted(taken)
+    for m in pattern.finditer(text):
+        start, end = m.start(), m.end()
+        head = text[start : m.start("w")].strip()
+        if head and (
+            head.lower().rstrip(".") in _COMMON_CAPITALISED
+            or head.lower() in _NOT_NAME_WORDS
+            or len(head) < 2
+        ):
+            start = m.start("w")
+        if any(a <= start and end <= b for a, b in ordered):
+            continue
+        if is_company(text, end):
+            continue
+        out.append(NameSpan(start, end, KNOWN_NAME_SCORE))
     return out
 
 
@@ -294,24 +636,48 @@ def is_not_person(value: str, extra: frozenset[str] = frozenset()) -> bool:
     return False
 
 
-def context_names(text: str, spans: Sequence[tuple[int, int]]) -> list[NameSpan]:
+def context_names(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    anchors: Sequence[tuple[int, int]] = (),
+) -> list[NameSpan]:
     """PERSON spans from context, plus the other occurrences of the names they found.
 
     ``spans`` are PERSON spans found earlier (the NER pass), already filtered for
-    ``NOT_PERSON``. Only names confirmed by context are propagated to their other
-    occurrences (NER mistakes such as a product name would otherwise spread through the
-    text); NER names only lend their surname to "Mr./Ms./Dr. Surname".
+    ``NOT_PERSON``; ``anchors`` are spans of contact identifiers (e-mail, phone, street
+    address) for the contact-block rule. Only names confirmed by context are propagated to
+    their other occurrences, whole or word by word (NER mistakes such as a product name
+    would otherwise spread through the text); NER names only lend their surname to
+    "Mr./Ms./Dr. Surname".
     """
     folded = fold(text)
-    found = email_names(text, folded) + labelled_names(text)
-    names = {text[n.start : n.end] for n in found}
+    found = (
+        email_names(text, folded)
+        + labelled_names(text)
+        + intro_names(text)
+        + list_names(text)
+        + chat_names(text)
+        + verb_names(text)
+        + titled_names(text)
+        + email_adjacent_names(text)
+        + contact_block_names(text, anchors)
+    )
+    found = [n for n in found if not is_company(text, n.end)]
+    names = {_strip_title(text[n.start : n.end]) for n in found}
     ner_names = {text[s:e] for s, e in spans}
     best: dict[tuple[int, int], NameSpan] = {}
     for span in found + known_name_occurrences(text, names, ner_names):
         key = (span.start, span.end)
         if key not in best or span.score > best[key].score:
             best[key] = span
+    spread = spread_name_words(text, names, [*best, *spans])
+    for span in spread:
+        best.setdefault((span.start, span.end), span)
     return [best[k] for k in sorted(best)]
+
+
+def _strip_title(name: str) -> str:
+    return re.sub(rf"^{_TITLES}[ \t]+", "", name)
 
 
 def normalise_list(values: Iterable[str]) -> frozenset[str]:

@@ -111,10 +111,14 @@ def test_known_names_propagate_with_titles() -> None:
 
 
 def test_ner_names_lend_only_their_surname() -> None:
-    """An NER-only name is not spread through the text, but "Dr. Surname" is marked."""
+    """An NER-only name is not spread through the text, but "Dr. Surname" is marked.
+
+    (Adjusted: "met Lukas Brenner" now confirms that name from context, which the old
+    expectation, {"Dr. Brenner"} only, did not allow: privacy-weaker. "Fleet Cloud", an
+    NER-only finding, is still not spread.)"""
     text = "Fleet Cloud met Lukas Brenner. Fleet Cloud is down. Dr. Brenner agreed."
     spans = [(0, 11), (16, 29)]
-    assert _names(text, spans) == {"Dr. Brenner"}
+    assert _names(text, spans) == {"Dr. Brenner", "Lukas Brenner"}
 
 
 def test_not_person_words() -> None:
