@@ -16,7 +16,7 @@ import typer
 
 from infra.logs import configure_logging
 from infra.settings import Settings, get_settings
-from ragstream import cli_compliance, cli_sharepoint, cli_sources
+from ragstream import cli_compliance, cli_ops, cli_sharepoint, cli_sources
 
 app = typer.Typer(
     help=(
@@ -312,24 +312,8 @@ def index_reset(
     typer.echo("indices deleted")
 
 
-@app.command()
-def dlq(
-    raw: Annotated[
-        bool, typer.Option("--raw", help="read the pre-compliance dead letters (restricted)")
-    ] = False,
-    limit: Annotated[int, typer.Option(help="at most this many")] = 20,
-    timeout: Annotated[float, typer.Option(help="seconds to wait for more")] = 5.0,
-) -> None:
-    """Print dead letters (stage, error, reason, origin) as JSON Lines, without content."""
-    from infra.deadletters import read_dead_letters
-
-    s = _settings()
-    topic = s.kafka.dlq_raw_topic if raw else s.kafka.dlq_topic
-    for letter in read_dead_letters(s.kafka, topic, limit=limit, timeout=timeout):
-        typer.echo(letter.model_dump_json(exclude={"original_b64"}))
-
-
 cli_compliance.register(app)
+cli_ops.register(app)
 cli_sources.register(app, connect_app)
 cli_sharepoint.register(connect_app)
 

@@ -362,9 +362,7 @@ def audit_export(
     s = _settings()
     lo = since.replace(tzinfo=since.tzinfo or UTC) if since else None
     hi = until.replace(tzinfo=until.tzinfo or UTC) if until else None
-    for _, value in read_topic(
-        s.kafka.bootstrap_servers, s.kafka.audit_topic, idle_timeout=timeout
-    ):
+    for _, value in read_topic(s.kafka, s.kafka.audit_topic, idle_timeout=timeout):
         if value is None:
             continue
         rec = AuditRecord.from_bytes(value)

@@ -32,6 +32,7 @@ class AuditRecord(WireModel):
         "dsr_opt_out",
         "dsr_lift_erasure",
         "purge",
+        "dlq_replay",
     ] = "ingest"
     event_id: str | None = None
     doc_key: str | None = None

@@ -7,6 +7,13 @@ BIN=.venv/bin
 # PostgreSQL and Kafka Connect with Debezium too: the SQL and CDC tests need them.
 export RAGSTREAM_STACK_CDC=1
 
+# promtool checks the Prometheus alert rules (tests/unit/test_ops_monitoring.py).
+if ! command -v promtool >/dev/null; then
+  echo "== installing promtool (Debian package prometheus)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
 echo "== lint"
 $BIN/ruff check .
 $BIN/mypy

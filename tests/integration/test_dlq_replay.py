@@ -16,18 +16,12 @@ import sys
 
 import pytest
 
-from infra.deadletters import REPLAY_HEADER, audit_supports_replay, read_stored
+from infra.deadletters import REPLAY_HEADER, read_stored
 from infra.kafka_reader import read_records
 from schemas import AuditRecord, ChangeEvent, Op
 from tests.integration.conftest import REPO, Namespace, wait_for
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(
-        not audit_supports_replay(),
-        reason="schemas/audit.py: AuditRecord.kind does not accept 'dlq_replay' yet",
-    ),
-]
+pytestmark = pytest.mark.integration
 
 OPS = [sys.executable, "-m", "ragstream.cli_ops"]
 WORDS = ["retention", "schedule", "invoices", "quarterly", "archive", "ledger", "policy", "review"]

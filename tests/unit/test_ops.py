@@ -19,7 +19,6 @@ from infra.deadletters import (
     ReplayError,
     ReplayMarker,
     StoredDeadLetter,
-    audit_supports_replay,
     dead_letter_id,
     parse_id,
     replayed_topic,
@@ -42,10 +41,6 @@ from schemas import AuditRecord, DeadLetter, Stage
 pytestmark = pytest.mark.unit
 
 K = KafkaSettings(topic_prefix="t.")
-needs_audit_kind = pytest.mark.skipif(
-    not audit_supports_replay(),
-    reason="schemas/audit.py: AuditRecord.kind does not accept 'dlq_replay' yet",
-)
 
 # ----------------------------------------------------------------------------------- lag
 
@@ -392,7 +387,6 @@ def replayer(known: dict[str, ReplayMarker] | None = None, **kw: Any) -> tuple[A
     return r, producers
 
 
-@needs_audit_kind
 def test_replay_is_one_transaction_with_record_marker_and_audit() -> None:
     r, producers = replayer(
         {"dlq.raw:0:2": ReplayMarker("dlq.raw:0:2", "t.changes", "bob", "earlier", "a1")}
@@ -424,7 +418,6 @@ def test_replay_is_one_transaction_with_record_marker_and_audit() -> None:
     assert b'"x"' not in sent[2][3]  # the audit record never carries the content
 
 
-@needs_audit_kind
 def test_failed_commit_aborts_and_reports_nothing_sent() -> None:
     r, producers = replayer(fail_commit=True)
     with pytest.raises(ReplayError, match="nothing of it was sent"):
@@ -433,7 +426,6 @@ def test_failed_commit_aborts_and_reports_nothing_sent() -> None:
     assert not [o for o in r.outcomes if o.status == "replayed"]
 
 
-@needs_audit_kind
 def test_dry_run_sends_nothing() -> None:
     r, producers = replayer()
     assert [o.status for o in r.run([stored(1)], dry_run=True)] == ["would_replay"]
