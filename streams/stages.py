@@ -10,8 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import ValidationError
 
+from infra.metrics import CHUNK_VECTORS
 from schemas import (
     AuditRecord,
     ChangeEvent,
@@ -24,9 +27,10 @@ from schemas import (
     SubjectRequest,
     chunk_id_for,
 )
-from streams.chunking import TokenChunker
+from streams.chunking import Chunker, embed_inputs
 from streams.embedding import Embedder
 from streams.runner import is_transient
+from streams.search_vectors import StoredVectors, VectorCache, model_tag, vector_key
 
 
 @dataclass(frozen=True)
@@ -143,45 +147,101 @@ def passthrough_document(event: ChangeEvent) -> CleanDocument:
 
 
 class ChunkEmbedStage:
-    """Cuts clean documents into token windows and embeds them."""
+    """Cuts clean documents into chunks and embeds them, reusing vectors of unchanged chunks.
 
-    def __init__(self, chunker: TokenChunker, embedder: Embedder) -> None:
+    What the model embeds for a chunk is its title, the headings above it and its text
+    (:func:`streams.chunking.embed_inputs`). A chunk whose embedding input is unchanged keeps
+    its vector without a model call: first from an LRU cache of recent vectors
+    (``cache_size`` entries, 0 = off), then from ``stored`` (the document's chunks already in
+    the index, :class:`streams.search_vectors.IndexedVectors`). Errors of ``stored`` raise
+    (the stage runner retries transient ones). ``ragstream_chunk_vectors_total{origin}``
+    counts vectors computed and reused. Chunks are stored with ``model_id`` set to the
+    embedder's model id plus the input format (:func:`streams.search_vectors.model_tag`).
+    """
+
+    def __init__(
+        self,
+        chunker: Chunker,
+        embedder: Embedder,
+        *,
+        stored: StoredVectors | None = None,
+        cache_size: int = 50_000,
+    ) -> None:
         self._chunker = chunker
         self._embedder = embedder
+        self._stored = stored
+        self._cache = VectorCache(cache_size)
+        self.computed = 0
+        """Vectors computed by the model since start (the metric counts them too)."""
+        self.reused = 0
 
     def warm_up(self) -> None:
         self._chunker.warm_up()
         self._embedder.warm_up()
 
     def process(self, docs: Sequence[CleanDocument]) -> list[EmbeddedDocument]:
+        tag = model_tag(self._embedder.model_id)
         spans_per_doc = [
             self._chunker.split(d.text or "") if d.op is Op.UPSERT else [] for d in docs
         ]
-        flat = [s.text for spans in spans_per_doc for s in spans]
-        vectors = self._embedder.embed(flat) if flat else None
-        out: list[EmbeddedDocument] = []
-        row = 0
+        keys_per_doc: list[list[str]] = []
+        inputs: dict[str, str] = {}  # key -> embedding input, of vectors not at hand yet
+        vectors: dict[str, NDArray[np.float32]] = {}
+        origin: dict[str, str] = {}
         for doc, spans in zip(docs, spans_per_doc, strict=True):
-            chunks = []
-            for span in spans:
-                assert vectors is not None
-                chunks.append(
-                    Chunk(
-                        chunk_id=chunk_id_for(doc.key, span.index, doc.version),
-                        index=span.index,
-                        text=span.text,
-                        start=span.start,
-                        end=span.end,
-                        embedding=tuple(float(x) for x in vectors[row]),
-                    )
+            texts = embed_inputs(doc.title, [s.text for s in spans])
+            keys = [vector_key(tag, t) for t in texts]
+            keys_per_doc.append(keys)
+            for key, text in zip(keys, texts, strict=True):
+                cached = self._cache.get(key)
+                if cached is not None:
+                    vectors[key], origin[key] = cached, "cache"
+                else:
+                    inputs[key] = text
+        if inputs and self._stored is not None:
+            wanted = [
+                d.key
+                for d, keys in zip(docs, keys_per_doc, strict=True)
+                if any(k in inputs for k in keys)
+            ]
+            found = self._stored.lookup(wanted, tag)
+            for key in [k for k in inputs if k in found]:
+                vectors[key], origin[key] = found[key], "index"
+                del inputs[key]
+        if inputs:
+            todo = list(inputs)
+            for key, row in zip(todo, self._embedder.embed([inputs[k] for k in todo]), strict=True):
+                vectors[key], origin[key] = row, "computed"
+        for key, vec in vectors.items():
+            self._cache.put(key, vec)
+        self._count([origin[k] for keys in keys_per_doc for k in keys])
+        out: list[EmbeddedDocument] = []
+        for doc, spans, keys in zip(docs, spans_per_doc, keys_per_doc, strict=True):
+            chunks = tuple(
+                Chunk(
+                    chunk_id=chunk_id_for(doc.key, span.index, doc.version),
+                    index=span.index,
+                    text=span.text,
+                    start=span.start,
+                    end=span.end,
+                    embedding=tuple(float(x) for x in vectors[key]),
                 )
-                row += 1
-            out.append(
-                EmbeddedDocument(
-                    document=doc, model_id=self._embedder.model_id, chunks=tuple(chunks)
-                )
+                for span, key in zip(spans, keys, strict=True)
             )
+            out.append(EmbeddedDocument(document=doc, model_id=tag, chunks=chunks))
         return out
+
+    def _count(self, origins: Sequence[str]) -> None:
+        """Count each chunk by where its vector came from (``computed``, ``cache``, ``index``).
+
+        Identical chunks in one batch are embedded once but each counts as computed.
+        """
+        for name in ("computed", "cache", "index"):
+            n = origins.count(name)
+            if n:
+                CHUNK_VECTORS.labels(origin=name).inc(n)
+        self.computed += origins.count("computed")
+        self.reused += len(origins) - origins.count("computed")
 
 
 In = TypeVar("In")

@@ -1,4 +1,5 @@
-"""TokenChunker: token windows with overlap, mapped back to exact character slices."""
+"""Chunkers: TokenChunker windows with overlap and SectionChunker chunks that follow headings,
+paragraphs and sentences, both exact character slices; the embedding inputs of chunks."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import pytest
 from tokenizers import Tokenizer
 
 from infra.settings import ChunkingSettings
-from streams.chunking import TextSpan, TokenChunker, minilm_tokenizer_path
+from streams.chunking import (
+    SectionChunker,
+    TextSpan,
+    TokenChunker,
+    embed_inputs,
+    minilm_tokenizer_path,
+    split_blocks,
+)
 
 _WORDS = [
     *("invoice", "meeting", "quarterly", "revenue", "password", "account", "schedule"),
@@ -171,3 +179,136 @@ def test_split_before_warm_up_fails_clearly() -> None:
     """Calling split() before warm_up() raises instead of loading lazily in a hot path."""
     with pytest.raises(RuntimeError, match="warm_up"):
         TokenChunker(ChunkingSettings()).split("text")
+
+
+# -- SectionChunker: chunks that follow the content ---------------------------------------
+
+_SECTION_WORDS = [
+    *("array", "axis", "values", "returns", "matrix", "sorted", "input", "output", "shape"),
+    *("the", "a", "of", "to", "and", "is", "with", "for", "given", "element-wise", "naïve"),
+]
+
+
+def _markdown(seed: int, sections: int = 6) -> str:
+    """Seeded Markdown: ATX and setext headings, paragraphs of sentences, a fenced block."""
+    rng = random.Random(seed)
+    parts = []
+    for s in range(sections):
+        if s % 2:
+            parts.append(f"## Section {seed}-{s}")
+        else:
+            title = f"Part {seed} {s}"
+            parts.append(f"{title}\n{'-' * len(title)}")
+        for _ in range(rng.randint(1, 5)):
+            sentences = []
+            for _ in range(rng.randint(1, 6)):
+                words = [rng.choice(_SECTION_WORDS) for _ in range(rng.randint(4, 16))]
+                sentences.append(" ".join(words).capitalize() + rng.choice([".", "!", "?"]))
+            parts.append(" ".join(sentences))
+        if s == 3:
+            parts.append("```\nx = 1\n\ny = 2\n```")
+    return "\n\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def sections() -> SectionChunker:
+    instance = SectionChunker(ChunkingSettings(max_tokens=64, overlap_tokens=16))
+    instance.warm_up()
+    return instance
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("seed", range(5))
+def test_section_chunks_are_exact_slices_covering_the_text(
+    sections: SectionChunker, tokenizer: Tokenizer, seed: int
+) -> None:
+    """Every chunk is text[start:end], fits max_tokens when tokenized again, and together
+    they cover every non-whitespace character without overlapping."""
+    for text in (_markdown(seed), _document(seed)):
+        spans = sections.split(text)
+        assert [s.index for s in spans] == list(range(len(spans)))
+        covered = [False] * len(text)
+        for span in spans:
+            assert span.text == text[span.start : span.end] == span.text.strip()
+            n = len(tokenizer.encode(span.text, add_special_tokens=False).ids)
+            assert n == span.n_tokens and 0 < n <= 64
+            covered[span.start : span.end] = [True] * (span.end - span.start)
+        assert [i for i, c in enumerate(text) if not c.isspace() and not covered[i]] == []
+        for left, right in itertools.pairwise(spans):
+            assert left.end <= right.start
+
+
+@pytest.mark.unit
+def test_blocks_find_atx_and_setext_headings_and_keep_fences_whole() -> None:
+    text = "# Title\n\nIntro text.\n\nUsage\n-----\nbody line\n\n```\na\n\nb\n```\n## Notes ##\nend"
+    blocks = split_blocks(text)
+    assert [(b.level, b.heading) for b in blocks] == [
+        (1, "Title"),
+        (0, ""),
+        (2, "Usage"),
+        (0, ""),
+        (0, ""),
+        (2, "Notes"),
+        (0, ""),
+    ]
+    assert text[blocks[4].start : blocks[4].end] == "```\na\n\nb\n```"
+
+
+@pytest.mark.unit
+def test_a_long_section_starts_a_chunk_with_its_heading(sections: SectionChunker) -> None:
+    para = "The values of the array are sorted along the given axis. " * 4
+    text = f"# Intro\n\n{para}\n\n## Details\n\n{para}\n\n{para}"
+    spans = sections.split(text)
+    assert any(s.text.startswith("## Details") for s in spans)
+    assert all(s.n_tokens <= 64 for s in spans)
+
+
+@pytest.mark.unit
+def test_short_sections_share_a_chunk(sections: SectionChunker) -> None:
+    text = "## Returns\n\nout : ndarray\n\n## See Also\n\nsort : sorted copy"
+    assert len(sections.split(text)) == 1
+
+
+@pytest.mark.unit
+def test_an_edit_changes_few_chunks(sections: SectionChunker) -> None:
+    """A sentence inserted near the start changes at most two chunks on average (of about
+    30 per document): chunking falls back into step after the edit."""
+    changed = []
+    for seed in range(40):
+        text = _markdown(seed, sections=10)
+        cut = text.index(". ", len(text) // 10) + 1
+        edited = text[:cut] + " An inserted sentence about the matrix." + text[cut:]
+        before = {s.text for s in sections.split(text)}
+        after = [s.text for s in sections.split(edited)]
+        changed.append(sum(t not in before for t in after))
+    assert sum(changed) / len(changed) <= 2.0, changed
+
+
+@pytest.mark.unit
+def test_section_split_is_deterministic_and_validates(sections: SectionChunker) -> None:
+    text = _markdown(3)
+    assert sections.split(text) == sections.split(text)
+    assert sections.split("  \n ") == []
+    with pytest.raises(RuntimeError, match="warm_up"):
+        SectionChunker(ChunkingSettings()).split("text")
+    with pytest.raises(ValueError, match="min_tokens"):
+        SectionChunker(ChunkingSettings(max_tokens=32), min_tokens=40)
+
+
+@pytest.mark.unit
+def test_embed_inputs_carry_title_and_the_headings_above() -> None:
+    texts = [
+        "# Guide\n\nWelcome.",
+        "## Install\n\nRun pip.",
+        "More about installing.",
+        "### Linux\n\nUse apt.",
+        "## Usage\n\nCall it.",
+    ]
+    inputs = embed_inputs("The Guide", texts)
+    assert inputs[0] == "The Guide\n\n# Guide\n\nWelcome."
+    assert inputs[1] == "The Guide\nGuide\n\n## Install\n\nRun pip."
+    assert inputs[2] == "The Guide\nGuide > Install\n\nMore about installing."
+    assert inputs[3] == "The Guide\nGuide > Install\n\n### Linux\n\nUse apt."
+    assert inputs[4] == "The Guide\nGuide\n\n## Usage\n\nCall it."
+    assert embed_inputs(None, ["plain"]) == ["plain"]
+    assert embed_inputs("Guide", ["# Guide\n\nx", "y"])[1] == "Guide\n\ny"
