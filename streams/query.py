@@ -1,20 +1,66 @@
-"""Hybrid retrieval: BM25 and k-NN over rag-chunks, fused by reciprocal rank fusion."""
+"""Retrieval over rag-chunks: BM25, k-NN and hybrid, ACL-filtered, grouped into documents.
+
+Legs. BM25 matches the query against chunk text and document title; k-NN compares the query
+vector with chunk vectors (what was embedded: title, headings and chunk text). Every leg
+carries the same filter (:func:`search_filter`): the caller's ACL (chunks without an ACL are
+public; others need one of the caller's user ids or groups) and the optional
+:class:`SearchFilters` (source, classification, tags, time range). The k-NN leg takes it as
+the ``filter`` of the ``knn`` query (filtered HNSW search, so ``k`` readable chunks come back,
+not ``k`` chunks of which some are dropped afterwards).
+
+Hybrid runs on the server in ONE request when it can: a ``hybrid`` query fused by a search
+pipeline (:mod:`streams.search_pipeline`, reciprocal rank fusion by default). On a node
+without the neural-search plugin or the processor it falls back, once and for the life of
+the searcher, to two requests fused here by the same formula.
+
+Documents. A pool of chunks (a few per wanted document) is ranked, then grouped by
+``doc_key``: a document scores as its best chunk, and shows its best passages.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
 
 from opensearchpy import OpenSearch
 
+from infra.logs import get_logger
 from infra.settings import OpenSearchSettings
+from streams.search_pipeline import Fusion, is_unsupported, pipeline_body
+
+log = get_logger(__name__)
 
 RRF_K = 60
+Mode = Literal["bm25", "knn", "hybrid"]
+MODES: tuple[Mode, ...] = ("bm25", "knn", "hybrid")
+#: BM25 fields of a chunk, with boosts.
+BM25_FIELDS = ("text", "title^2")
+SOURCE_FIELDS = [
+    "doc_key",
+    "document_id",
+    "source_id",
+    "uri",
+    "title",
+    "text",
+    "chunk_id",
+    "chunk_index",
+    "classification",
+    "tags",
+    "occurred_at",
+]
+#: Reciprocal rank fusion, rank constant 60 (chosen on the judged set's tune half).
+DEFAULT_FUSION = Fusion("rrf", RRF_K)
+#: Most chunks one leg may return (OpenSearch's default max_result_window).
+MAX_POOL = 10_000
 
 
 @dataclass(frozen=True)
 class Hit:
+    """One chunk. ``bm25_rank``/``knn_rank``: its rank in each leg, where known (the legs'
+    ranks are not known when the server fused them)."""
+
     chunk_id: str
     document_id: str
     doc_key: str
@@ -24,6 +70,67 @@ class Hit:
     score: float
     bm25_rank: int | None
     knn_rank: int | None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk shown under its document."""
+
+    chunk_id: str
+    chunk_index: int | None
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    """One document: its best chunk's fields (as :class:`Hit`) and its best passages."""
+
+    chunk_id: str
+    document_id: str
+    doc_key: str
+    uri: str | None
+    title: str | None
+    text: str
+    score: float
+    bm25_rank: int | None
+    knn_rank: int | None
+    source_id: str | None = None
+    classification: str | None = None
+    tags: tuple[str, ...] = ()
+    occurred_at: str | None = None
+    passages: tuple[Passage, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Narrow a search. Empty fields do not filter.
+
+    ``sources``: any of these source ids; ``classifications``: any of these; ``tags``: every
+    one of these; ``since``/``until``: ``occurred_at`` (the change time) in ``[since, until)``.
+    """
+
+    sources: tuple[str, ...] = ()
+    classifications: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def clauses(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        if self.sources:
+            out.append({"terms": {"source_id": list(self.sources)}})
+        if self.classifications:
+            out.append({"terms": {"classification": list(self.classifications)}})
+        out.extend({"term": {"tags": tag}} for tag in self.tags)
+        if self.since is not None or self.until is not None:
+            bounds: dict[str, str] = {}
+            if self.since is not None:
+                bounds["gte"] = self.since.isoformat()
+            if self.until is not None:
+                bounds["lt"] = self.until.isoformat()
+            out.append({"range": {"occurred_at": bounds}})
+        return out
 
 
 def rrf_fuse(
@@ -37,6 +144,30 @@ def rrf_fuse(
     for ranking in rankings:
         for rank, doc_id in enumerate(ranking, start=1):
             scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (k + rank)
+    fused = sorted(scores.items(), key=lambda kv: -kv[1])
+    return fused[:limit] if limit is not None else fused
+
+
+def minmax_fuse(
+    scored: Sequence[Sequence[tuple[str, float]]],
+    weights: Sequence[float],
+    limit: int | None = None,
+) -> list[tuple[str, float]]:
+    """Per list min-max normalisation, then the weighted mean over all lists (absent: 0).
+
+    As OpenSearch's ``normalization-processor`` (``min_max``, ``arithmetic_mean``) does: a
+    list whose scores are all equal normalises them to 1; a normalised 0 counts as 0.001.
+    """
+    total = sum(weights) or 1.0
+    scores: dict[str, float] = {}
+    for hits, weight in zip(scored, weights, strict=True):
+        if not hits:
+            continue
+        values = [s for _, s in hits]
+        low, high = min(values), max(values)
+        for doc_id, s in hits:
+            norm = 1.0 if high == low else max((s - low) / (high - low), 0.001)
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight * norm / total
     fused = sorted(scores.items(), key=lambda kv: -kv[1])
     return fused[:limit] if limit is not None else fused
 
@@ -60,12 +191,91 @@ def acl_filter(users: Sequence[str], groups: Sequence[str]) -> dict[str, Any]:
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
-class HybridSearcher:
-    """Runs the BM25 and k-NN legs and fuses them."""
+def search_filter(
+    users: Sequence[str], groups: Sequence[str], filters: SearchFilters | None = None
+) -> dict[str, Any]:
+    """The one filter every leg carries: the ACL and the optional search filters."""
+    return {
+        "bool": {"filter": [acl_filter(users, groups), *(filters or SearchFilters()).clauses()]}
+    }
 
-    def __init__(self, settings: OpenSearchSettings, client: OpenSearch) -> None:
+
+def bm25_query(text: str, filt: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "bool": {
+            "must": [{"multi_match": {"query": text, "fields": list(BM25_FIELDS)}}],
+            "filter": [filt],
+        }
+    }
+
+
+def knn_query(vector: Sequence[float], k: int, filt: dict[str, Any]) -> dict[str, Any]:
+    return {"knn": {"embedding": {"vector": [float(x) for x in vector], "k": k, "filter": filt}}}
+
+
+def hybrid_body(
+    text: str, vector: Sequence[float], size: int, filt: dict[str, Any], fusion: Fusion
+) -> dict[str, Any]:
+    """One request: both legs in a ``hybrid`` query, fused by a temporary search pipeline."""
+    return {
+        "size": size,
+        "_source": SOURCE_FIELDS,
+        "query": {"hybrid": {"queries": [bm25_query(text, filt), knn_query(vector, size, filt)]}},
+        "search_pipeline": pipeline_body(fusion),
+    }
+
+
+@dataclass
+class _Ranked:
+    """Chunks in fused order, with their sources and per-leg ranks where known."""
+
+    ids: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bm25_rank: dict[str, int] = field(default_factory=dict)
+    knn_rank: dict[str, int] = field(default_factory=dict)
+
+    def hit(self, cid: str) -> Hit:
+        src = self.sources[cid]
+        return Hit(
+            chunk_id=cid,
+            document_id=str(src.get("document_id", "")),
+            doc_key=str(src.get("doc_key", "")),
+            uri=src.get("uri"),
+            title=src.get("title"),
+            text=str(src.get("text", "")),
+            score=round(self.scores[cid], 6),
+            bm25_rank=self.bm25_rank.get(cid),
+            knn_rank=self.knn_rank.get(cid),
+        )
+
+
+class HybridSearcher:
+    """BM25, k-NN and hybrid search over the chunks alias.
+
+    ``server_hybrid``: ``None`` (default) tries the one-request hybrid query and falls back
+    to client-side fusion if the node cannot run it; ``False`` always fuses here; ``True``
+    never falls back (an unsupported node raises).
+    """
+
+    def __init__(
+        self,
+        settings: OpenSearchSettings,
+        client: OpenSearch,
+        *,
+        fusion: Fusion = DEFAULT_FUSION,
+        server_hybrid: bool | None = None,
+    ) -> None:
         self._settings = settings
         self._client = client
+        self.fusion = fusion
+        self._server = server_hybrid
+        self._forced = server_hybrid is True
+
+    @property
+    def server_hybrid(self) -> bool | None:
+        """Whether hybrid runs on the server (``None``: not tried yet)."""
+        return self._server
 
     def search(
         self,
@@ -75,57 +285,195 @@ class HybridSearcher:
         k: int = 10,
         users: Sequence[str] = (),
         groups: Sequence[str] = (),
+        filters: SearchFilters | None = None,
     ) -> list[Hit]:
+        """The best ``k`` chunks by both legs fused here (with each leg's rank)."""
         pool = max(k * 3, 20)
-        filt = acl_filter(users, groups)
-        source = ["doc_key", "document_id", "uri", "title", "text", "chunk_id"]
-        bm25 = self._client.search(
-            index=self._settings.chunks_alias,
-            body={
-                "size": pool,
-                "_source": source,
-                "query": {
-                    "bool": {
-                        "must": [{"multi_match": {"query": text, "fields": ["text", "title^2"]}}],
-                        "filter": [filt],
-                    }
-                },
-            },
+        filt = search_filter(users, groups, filters)
+        ranked = self._client_fused(text, vector, pool, filt)
+        return [ranked.hit(cid) for cid in ranked.ids[:k]]
+
+    def chunks(
+        self,
+        text: str,
+        vector: Sequence[float] | None,
+        *,
+        mode: Mode = "hybrid",
+        size: int = 50,
+        users: Sequence[str] = (),
+        groups: Sequence[str] = (),
+        filters: SearchFilters | None = None,
+    ) -> list[Hit]:
+        """The best ``size`` chunks by ``mode`` (``vector`` is unused by ``bm25``)."""
+        return self._ranked(text, vector, mode, size, search_filter(users, groups, filters))[0]
+
+    def documents(
+        self,
+        text: str,
+        vector: Sequence[float] | None,
+        *,
+        mode: Mode = "hybrid",
+        k: int = 10,
+        pool: int | None = None,
+        passages: int = 3,
+        users: Sequence[str] = (),
+        groups: Sequence[str] = (),
+        filters: SearchFilters | None = None,
+    ) -> list[DocumentHit]:
+        """The best ``k`` documents: chunks ranked by ``mode`` and grouped by document.
+
+        ``pool`` chunks are ranked (default ``4 * k``, at least 40); a document scores as its
+        best chunk and lists up to ``passages`` of its chunks from the pool, best first.
+        """
+        size = min(MAX_POOL, pool or max(4 * k, 40))
+        hits, sources = self._ranked(
+            text, vector, mode, size, search_filter(users, groups, filters)
         )
-        knn = self._client.search(
+        return group_documents(hits, sources, k=k, passages=passages)
+
+    # -- legs -------------------------------------------------------------------------
+
+    def _ranked(
+        self,
+        text: str,
+        vector: Sequence[float] | None,
+        mode: Mode,
+        size: int,
+        filt: dict[str, Any],
+    ) -> tuple[list[Hit], dict[str, dict[str, Any]]]:
+        if mode == "bm25":
+            ranked = self._single(self._leg(bm25_query(text, filt), size), "bm25")
+        elif mode == "knn":
+            ranked = self._single(self._leg(knn_query(_need(vector), size, filt), size), "knn")
+        else:
+            ranked = self._hybrid(text, _need(vector), size, filt)
+        return [ranked.hit(cid) for cid in ranked.ids[:size]], ranked.sources
+
+    def _leg(self, query: dict[str, Any], size: int) -> list[dict[str, Any]]:
+        resp = self._client.search(
             index=self._settings.chunks_alias,
-            body={
-                "size": pool,
-                "_source": source,
-                "query": {
-                    "knn": {"embedding": {"vector": list(vector), "k": pool, "filter": filt}}
-                },
-            },
+            body={"size": size, "_source": SOURCE_FIELDS, "query": query},
         )
-        docs: dict[str, dict[str, Any]] = {}
-        rankings: list[list[str]] = []
-        for resp in (bm25, knn):
-            ids = []
-            for h in resp["hits"]["hits"]:
-                docs[h["_id"]] = h["_source"]
-                ids.append(h["_id"])
-            rankings.append(ids)
-        bm25_rank = {cid: r for r, cid in enumerate(rankings[0], start=1)}
-        knn_rank = {cid: r for r, cid in enumerate(rankings[1], start=1)}
-        hits = []
-        for cid, score in rrf_fuse(rankings, limit=k):
-            src = docs[cid]
-            hits.append(
-                Hit(
-                    chunk_id=cid,
-                    document_id=str(src["document_id"]),
-                    doc_key=str(src["doc_key"]),
-                    uri=src.get("uri"),
-                    title=src.get("title"),
-                    text=str(src["text"]),
-                    score=round(score, 6),
-                    bm25_rank=bm25_rank.get(cid),
-                    knn_rank=knn_rank.get(cid),
-                )
-            )
+        hits: list[dict[str, Any]] = resp["hits"]["hits"]
         return hits
+
+    @staticmethod
+    def _single(hits: list[dict[str, Any]], leg: str) -> _Ranked:
+        out = _Ranked()
+        ranks = out.bm25_rank if leg == "bm25" else out.knn_rank
+        for rank, h in enumerate(hits, start=1):
+            out.ids.append(h["_id"])
+            out.scores[h["_id"]] = float(h["_score"] or 0.0)
+            out.sources[h["_id"]] = h["_source"]
+            ranks[h["_id"]] = rank
+        return out
+
+    def _hybrid(
+        self, text: str, vector: Sequence[float], size: int, filt: dict[str, Any]
+    ) -> _Ranked:
+        if self._server is not False:
+            try:
+                resp = self._client.search(
+                    index=self._settings.chunks_alias,
+                    body=hybrid_body(text, vector, size, filt, self.fusion),
+                )
+            except Exception as exc:
+                if self._forced or not is_unsupported(exc):
+                    raise
+                log.warning(
+                    "hybrid_query_unsupported",
+                    fallback="client-side fusion",
+                    error=str(exc)[:300],
+                )
+                self._server = False
+            else:
+                self._server = True
+                out = _Ranked()
+                for h in resp["hits"]["hits"]:
+                    out.ids.append(h["_id"])
+                    out.scores[h["_id"]] = float(h["_score"] or 0.0)
+                    out.sources[h["_id"]] = h["_source"]
+                return out
+        return self._client_fused(text, vector, size, filt)
+
+    def _client_fused(
+        self, text: str, vector: Sequence[float], size: int, filt: dict[str, Any]
+    ) -> _Ranked:
+        """The fallback: both legs, then the same fusion as the server's pipeline."""
+        legs = [
+            self._leg(bm25_query(text, filt), size),
+            self._leg(knn_query(vector, size, filt), size),
+        ]
+        out = _Ranked()
+        for hits, ranks in zip(legs, (out.bm25_rank, out.knn_rank), strict=True):
+            for rank, h in enumerate(hits, start=1):
+                out.sources[h["_id"]] = h["_source"]
+                ranks[h["_id"]] = rank
+        if self.fusion.technique == "rrf":
+            fused = rrf_fuse(
+                [[h["_id"] for h in hits] for hits in legs], k=self.fusion.rank_constant
+            )
+        else:
+            fused = minmax_fuse(
+                [[(h["_id"], float(h["_score"] or 0.0)) for h in hits] for hits in legs],
+                self.fusion.weights,
+            )
+        for cid, score in fused:
+            out.ids.append(cid)
+            out.scores[cid] = score
+        return out
+
+
+def _need(vector: Sequence[float] | None) -> Sequence[float]:
+    if vector is None:
+        raise ValueError("k-NN and hybrid search need the query vector")
+    return vector
+
+
+def group_documents(
+    hits: Sequence[Hit],
+    sources: dict[str, dict[str, Any]] | None = None,
+    *,
+    k: int,
+    passages: int = 3,
+) -> list[DocumentHit]:
+    """Group ranked chunks by document: a document scores as its best chunk (first seen)."""
+    order: list[str] = []
+    by_doc: dict[str, list[Hit]] = {}
+    for h in hits:
+        if h.doc_key not in by_doc:
+            order.append(h.doc_key)
+            by_doc[h.doc_key] = []
+        by_doc[h.doc_key].append(h)
+    out: list[DocumentHit] = []
+    for key in order[:k]:
+        chunks = by_doc[key]
+        best = chunks[0]
+        src = (sources or {}).get(best.chunk_id, {})
+        out.append(
+            DocumentHit(
+                chunk_id=best.chunk_id,
+                document_id=best.document_id,
+                doc_key=best.doc_key,
+                uri=best.uri,
+                title=best.title,
+                text=best.text,
+                score=best.score,
+                bm25_rank=best.bm25_rank,
+                knn_rank=best.knn_rank,
+                source_id=src.get("source_id"),
+                classification=src.get("classification"),
+                tags=tuple(src.get("tags") or ()),
+                occurred_at=src.get("occurred_at"),
+                passages=tuple(
+                    Passage(
+                        c.chunk_id,
+                        (sources or {}).get(c.chunk_id, {}).get("chunk_index"),
+                        c.text,
+                        c.score,
+                    )
+                    for c in chunks[:passages]
+                ),
+            )
+        )
+    return out
