@@ -1,0 +1,521 @@
+"""Benchmark: BM25, k-NN and hybrid retrieval on the judged NumPy set; re-embedding after edits.
+
+    .venv/bin/python -m bench.retrieval.corpus     # (re)builds bench/retrieval/data/
+    .venv/bin/python -m bench.retrieval.run --out bench/results
+
+Against the real OpenSearch (settings as usual, e.g. RAGSTREAM_OPENSEARCH__URL), in fresh
+indices that are dropped at the end (``--keep`` leaves them, for ``ragstream eval``):
+
+1. Indexing variants. The corpus goes through the product's chunk-and-embed path into one
+   pair of indices per variant: ``section+context`` (SectionChunker; the model embeds title,
+   headings and chunk text: the pipeline's choice) and ``token+plain`` (the former pipeline:
+   sliding TokenChunker windows, chunk text alone), plus the two crossings.
+2. Search variants, each over every index: ``bm25``, ``knn``, ``hybrid`` fused on the server
+   (one request: RRF with rank constant 20/60, or min-max with BM25 weight 0.1 .. 0.8) and
+   the client-side fallback (two requests, RRF 60). Documents come from the top 400 chunks
+   (k = 100 documents), a document scoring as its best chunk.
+3. Choice. The indexing variant and the hybrid fusion are chosen together, by nDCG@10 of
+   the server-side hybrid on the ``tune`` half of the queries; the ``report`` half gives the
+   published numbers.
+4. Re-embedding. 1 % of the documents are edited in one place each (a sentence inserted, a
+   word replaced or deleted, by a fixed seed); the whole corpus is processed again by the
+   chunk-and-embed stage with its cache warm, and separately the edited documents only by a
+   fresh stage that reads vectors back from the index. Model calls are counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from infra.opensearch import make_client
+from infra.settings import ChunkingSettings, OpenSearchSettings, Settings
+from schemas import Chunk, CleanDocument, EmbeddedDocument, Op, chunk_id_for
+from streams.chunking import Chunker, SectionChunker, TokenChunker
+from streams.embedding import DIMENSION, Vectors, make_embedder
+from streams.query import HybridSearcher, Mode
+from streams.search_eval import Metrics, Qrels, evaluate, load_qrels, load_queries
+from streams.search_pipeline import Fusion
+from streams.search_vectors import IndexedVectors
+from streams.sinks.indices import drop_indices, ensure_indices
+from streams.sinks.opensearch import OpenSearchSink
+from streams.stages import ChunkEmbedStage
+
+DATA = Path(__file__).resolve().parent / "data"
+REPO = Path(__file__).resolve().parents[2]
+TARGET_MARGIN = 0.03
+REEMBED_TARGET = 0.02
+K_DOCS = 100
+POOL = 400
+BATCH = 16
+RRF60 = Fusion("rrf", 60)
+
+
+class CountingEmbedder:
+    """The configured embedder with a disk cache (bench re-runs) and a count of texts."""
+
+    def __init__(self, settings: Settings, cache_dir: Path | None) -> None:
+        self._inner = make_embedder(settings.embedding)
+        self._cache_dir = cache_dir
+        self._mem: dict[str, np.ndarray[Any, np.dtype[np.float32]]] = {}
+        self.calls = 0
+        self.texts = 0
+        self._path = None
+        if cache_dir is not None:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self._path = cache_dir / f"{self.model_id}.npz"
+            if self._path.is_file():
+                with np.load(self._path) as z:
+                    self._mem = dict(zip(z["keys"].tolist(), z["vecs"], strict=True))
+
+    @property
+    def model_id(self) -> str:
+        return self._inner.model_id
+
+    @property
+    def dimension(self) -> int:
+        return DIMENSION
+
+    def warm_up(self) -> None:
+        self._inner.warm_up()
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.calls += 1
+        self.texts += len(texts)
+        keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+        todo = sorted({k for k in keys if k not in self._mem})
+        if todo:
+            by_key = dict(zip(keys, texts, strict=True))
+            fresh = self._inner.embed([by_key[k] for k in todo])
+            for k, row in zip(todo, fresh, strict=True):
+                self._mem[k] = row
+        return np.stack([self._mem[k] for k in keys]).astype(np.float32)
+
+    def save(self) -> None:
+        if self._path is not None:
+            keys = sorted(self._mem)
+            vecs = np.stack([self._mem[k] for k in keys]) if keys else np.empty((0, DIMENSION))
+            np.savez(self._path, keys=np.array(keys), vecs=vecs.astype(np.float32))
+
+
+def clean_docs(rows: Sequence[dict[str, Any]]) -> list[CleanDocument]:
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        CleanDocument(
+            event_id=f"bench-{r['id']}",
+            source_id="numpy-docs",
+            document_id=r["id"],
+            op=Op.UPSERT,
+            version=1,
+            occurred_at=when,
+            text=r["text"],
+            title=r["title"],
+            uri=r["uri"],
+            tags=tuple(r["tags"]),
+        )
+        for r in rows
+    ]
+
+
+def plain_embed(
+    chunker: Chunker, embedder: CountingEmbedder, docs: Sequence[CleanDocument]
+) -> list[EmbeddedDocument]:
+    """The former chunk-and-embed: the model sees the chunk text alone."""
+    out = []
+    for doc in docs:
+        spans = chunker.split(doc.text or "")
+        vecs = embedder.embed([s.text for s in spans]) if spans else np.empty((0, DIMENSION))
+        chunks = tuple(
+            Chunk(
+                chunk_id=chunk_id_for(doc.key, s.index, doc.version),
+                index=s.index,
+                text=s.text,
+                start=s.start,
+                end=s.end,
+                embedding=tuple(float(x) for x in v),
+            )
+            for s, v in zip(spans, vecs, strict=True)
+        )
+        out.append(EmbeddedDocument(document=doc, model_id=embedder.model_id, chunks=chunks))
+    return out
+
+
+@dataclass
+class Variant:
+    name: str
+    chunker: Chunker
+    context: bool
+    settings: OpenSearchSettings
+    chunks: int = 0
+    seconds: float = 0.0
+
+
+def build_index(
+    variant: Variant, docs: Sequence[CleanDocument], embedder: CountingEmbedder
+) -> None:
+    client = make_client(variant.settings)
+    ensure_indices(client, variant.settings, DIMENSION)
+    sink = OpenSearchSink(variant.settings, client)
+    stage = ChunkEmbedStage(variant.chunker, embedder, cache_size=0)
+    stage.warm_up()
+    start = time.perf_counter()
+    for i in range(0, len(docs), BATCH):
+        batch = docs[i : i + BATCH]
+        embedded = (
+            stage.process(batch)
+            if variant.context
+            else plain_embed(variant.chunker, embedder, batch)
+        )
+        report = sink.write(embedded)
+        if report.failures:
+            raise SystemExit(f"indexing failed: {report.failures[0].reason}")
+        variant.chunks += sum(len(e.chunks) for e in embedded)
+    client.indices.refresh(index=variant.settings.chunks_alias)
+    variant.seconds = time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class SearchVariant:
+    name: str
+    mode: Mode
+    fusion: Fusion = RRF60
+    server: bool | None = None
+
+
+def search_variants() -> list[SearchVariant]:
+    out = [SearchVariant("bm25", "bm25"), SearchVariant("knn", "knn")]
+    for k in (20, 60):
+        out.append(SearchVariant(f"hybrid rrf{k}", "hybrid", Fusion("rrf", k), True))
+    for w in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8):
+        out.append(
+            SearchVariant(
+                f"hybrid minmax bm25={w:g}", "hybrid", Fusion("minmax", bm25_weight=w), True
+            )
+        )
+    out.append(SearchVariant("hybrid rrf60 client-side", "hybrid", Fusion("rrf", 60), False))
+    return out
+
+
+def run_queries(
+    variant: Variant,
+    sv: SearchVariant,
+    queries: Sequence[tuple[str, str]],
+    vectors: dict[str, list[float]],
+) -> tuple[dict[str, list[str]], float]:
+    searcher = HybridSearcher(
+        variant.settings, make_client(variant.settings), fusion=sv.fusion, server_hybrid=sv.server
+    )
+    run: dict[str, list[str]] = {}
+    start = time.perf_counter()
+    for qid, text in queries:
+        hits = searcher.documents(text, vectors[qid], mode=sv.mode, k=K_DOCS, pool=POOL)
+        run[qid] = [h.document_id for h in hits]
+    return run, (time.perf_counter() - start) / max(1, len(queries))
+
+
+def edit_once(text: str, rng: random.Random) -> str:
+    """One local edit: insert a sentence, replace a word or delete one, at a random place."""
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    p = rng.choice(spaces)
+    q = text.find(" ", p + 1)
+    q = len(text) if q < 0 else q
+    kind = rng.choice(["insert", "replace", "delete"])
+    if kind == "insert":
+        return text[:p] + " This sentence was added by an edit." + text[p:]
+    if kind == "replace":
+        return text[:p] + " changed" + text[q:]
+    return text[:p] + text[q:]
+
+
+def reembed(
+    docs: Sequence[CleanDocument],
+    embedder: CountingEmbedder,
+    chunker: Chunker,
+    indexed: Variant | None,
+    seed: int = 9,
+) -> dict[str, Any]:
+    """Model calls after 1 % of the documents changed in one place each."""
+    rng = random.Random(seed)
+    n_edit = max(1, round(len(docs) / 100))
+    picked = sorted(rng.sample(range(len(docs)), n_edit))
+    edited = [d.model_copy(update={"version": 2}) for d in docs]
+    for i in picked:
+        edited[i] = edited[i].model_copy(update={"text": edit_once(docs[i].text or "", rng)})
+    stage = ChunkEmbedStage(chunker, embedder)
+    stage.warm_up()
+    for i in range(0, len(docs), BATCH):
+        stage.process(docs[i : i + BATCH])
+    total = stage.computed
+    for i in range(0, len(edited), BATCH):
+        stage.process(edited[i : i + BATCH])
+    again = stage.computed - total
+    edited_docs = [edited[i] for i in picked]
+    out: dict[str, Any] = {
+        "documents": len(docs),
+        "edited_documents": n_edit,
+        "chunks": total,
+        "chunks_of_edited_documents": sum(len(chunker.split(d.text or "")) for d in edited_docs),
+        "recomputed_all_resent_cache": again,
+        "fraction_all_resent_cache": round(again / total, 5),
+    }
+    if indexed is not None:
+        client = make_client(indexed.settings)
+        fresh = ChunkEmbedStage(
+            chunker, embedder, stored=IndexedVectors(indexed.settings, client), cache_size=0
+        )
+        fresh.process(edited_docs)
+        out["recomputed_edited_from_index"] = fresh.computed
+        out["reused_edited_from_index"] = fresh.reused
+        out["fraction_from_index"] = round(fresh.computed / total, 5)
+    return out
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.check_output(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True
+        ).strip()
+        dirty = subprocess.call(
+            ["git", "diff", "--quiet", "HEAD", "--", "streams", "bench/retrieval"], cwd=REPO
+        )
+        return head + ("+local changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def table(rows: Sequence[tuple[str, Metrics, Metrics, float]]) -> list[str]:
+    lines = [
+        "| variant | tune nDCG@10 | report nDCG@10 | report recall@100 | report MRR | ms/query |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, tune, rep, ms in rows:
+        lines.append(
+            f"| {name} | {tune.ndcg_at_10:.4f} | {rep.ndcg_at_10:.4f} | "
+            f"{rep.recall_at_100:.4f} | {rep.mrr:.4f} | {ms:.0f} |"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/ragstream-bench-vectors"))
+    parser.add_argument("--keep", action="store_true", help="leave the indices")
+    parser.add_argument(
+        "--variants", default="section+context,token+plain,section+plain,token+context"
+    )
+    args = parser.parse_args()
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    t0 = time.perf_counter()
+    settings = Settings()
+    rows = [json.loads(line) for line in (DATA / "docs.jsonl").read_text().splitlines()]
+    docs = clean_docs(rows)
+    qrels: Qrels = load_qrels(DATA / "qrels.tsv")
+    tune = load_queries(DATA / "queries.jsonl", "tune")
+    report = load_queries(DATA / "queries.jsonl", "report")
+    embedder = CountingEmbedder(settings, args.cache)
+    embedder.warm_up()
+    queries = [(q.id, q.text) for q in [*tune, *report]]
+    qvec = {qid: [float(x) for x in embedder.embed([text])[0]] for qid, text in queries}
+    prefix = f"bench-ret-{uuid.uuid4().hex[:6]}"
+    chunking = ChunkingSettings()
+    factories: dict[str, Callable[[], Chunker]] = {
+        "section": lambda: SectionChunker(chunking),
+        "token": lambda: TokenChunker(chunking),
+    }
+    variants = []
+    for name in args.variants.split(","):
+        kind, ctx = name.split("+")
+        chunker = factories[kind]()
+        chunker.warm_up()
+        os_settings = settings.opensearch.model_copy(
+            update={
+                "chunks_alias": f"{prefix}-{kind}-{ctx}-chunks",
+                "documents_alias": f"{prefix}-{kind}-{ctx}-documents",
+            }
+        )
+        variants.append(Variant(name, chunker, ctx == "context", os_settings))
+    results: dict[str, Any] = {"variants": {}}
+    try:
+        for v in variants:
+            build_index(v, docs, embedder)
+            embedder.save()
+            print(f"indexed {v.name}: {v.chunks} chunks in {v.seconds:.0f}s", file=sys.stderr)
+            per: dict[str, Any] = {}
+            for sv in search_variants():
+                run, secs = run_queries(v, sv, queries, qvec)
+                tune_m = evaluate({q.id: run[q.id] for q in tune}, qrels)
+                rep_m = evaluate({q.id: run[q.id] for q in report}, qrels)
+                per[sv.name] = {"tune": tune_m, "report": rep_m, "ms": secs * 1000, "run": run}
+                print(
+                    f"  {v.name} {sv.name}: tune {tune_m.ndcg_at_10:.4f} "
+                    f"report {rep_m.ndcg_at_10:.4f}",
+                    file=sys.stderr,
+                )
+            results["variants"][v.name] = {
+                "chunks": v.chunks,
+                "index_seconds": v.seconds,
+                "search": per,
+            }
+        hybrids = [s for s in search_variants() if s.mode == "hybrid" and s.server]
+        chosen_index, chosen_fusion = max(
+            ((v.name, s) for v in variants for s in hybrids),
+            key=lambda vs: results["variants"][vs[0]]["search"][vs[1].name]["tune"].ndcg_at_10,
+        )
+        by_name = {v.name: v for v in variants}
+        reembed_stats = {
+            kind: reembed(docs, embedder, factories[kind](), by_name.get(f"{kind}+context"))
+            for kind in ("section", "token")
+        }
+        embedder.save()
+    finally:
+        if not args.keep:
+            for v in variants:
+                drop_indices(make_client(v.settings), v.settings)
+    write_results(
+        args.out,
+        results,
+        variants,
+        chosen_index,
+        chosen_fusion,
+        reembed_stats,
+        time.perf_counter() - t0,
+        len(rows),
+        tune,
+        report,
+        qrels,
+    )
+
+
+def write_results(
+    out_dir: Path,
+    results: dict[str, Any],
+    variants: Sequence[Variant],
+    chosen_index: str,
+    chosen_fusion: SearchVariant,
+    reembed_stats: dict[str, Any],
+    seconds: float,
+    n_docs: int,
+    tune: Sequence[Any],
+    report: Sequence[Any],
+    qrels: Qrels,
+) -> None:
+    search = results["variants"][chosen_index]["search"]
+    rep = {name: search[name]["report"] for name in search}
+    best_leg = max(rep["bm25"].ndcg_at_10, rep["knn"].ndcg_at_10)
+    hyb = rep[chosen_fusion.name]
+    margin = hyb.ndcg_at_10 - best_leg
+    commit = _commit()
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S UTC")
+    n_judg = sum(len(v) for v in qrels.values())
+    lines = [
+        f"# Retrieval benchmark ({now})",
+        "",
+        f"`python -m bench.retrieval.run`: commit {commit}; {n_docs} documents "
+        f"(NumPy {np.__version__} reference, `bench/retrieval/corpus.py`), "
+        f"{len(tune)} tune + {len(report)} report queries "
+        f"(hand-written, `bench/retrieval/topics.py`), {n_judg} graded judgments; OpenSearch "
+        f"2.19, int8 MiniLM; k = {K_DOCS} documents from the best {POOL} chunks; "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; whole run {seconds:.0f} s.",
+        "",
+        "## Report half, chosen index",
+        "",
+        f"Index `{chosen_index}` and hybrid fusion `{chosen_fusion.name}` were chosen by "
+        "nDCG@10 on the tune half; the report half was not looked at to choose.",
+        "",
+        "| mode | nDCG@10 | recall@100 | MRR |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, name in (
+        ("bm25", "bm25"),
+        ("knn", "knn"),
+        (f"hybrid ({chosen_fusion.name})", chosen_fusion.name),
+        ("hybrid rrf60 client-side fallback", "hybrid rrf60 client-side"),
+    ):
+        m = rep[name]
+        lines.append(f"| {label} | {m.ndcg_at_10:.4f} | {m.recall_at_100:.4f} | {m.mrr:.4f} |")
+    met = margin >= TARGET_MARGIN
+    lines += [
+        "",
+        f"Target: hybrid beats both legs by >= {TARGET_MARGIN} nDCG@10. Hybrid - best leg = "
+        f"{margin:+.4f}: **{'met' if met else 'MISSED'}**.",
+        "",
+        "## Every variant (tune and report halves)",
+        "",
+    ]
+    for v in variants:
+        res = results["variants"][v.name]
+        lines += [
+            f"### Index `{v.name}`: {res['chunks']} chunks, "
+            f"indexed in {res['index_seconds']:.0f} s",
+            "",
+            *table([(n, s["tune"], s["report"], s["ms"]) for n, s in res["search"].items()]),
+            "",
+        ]
+    lines += ["## Re-embedding after a 1 % edit", ""]
+    for name, st in reembed_stats.items():
+        lines.append(
+            f"* {name} chunker: {st['edited_documents']} of {st['documents']} documents "
+            f"edited in one place ({st['chunks_of_edited_documents']} of {st['chunks']} "
+            f"chunks are theirs). Whole corpus sent again, cache warm: "
+            f"{st['recomputed_all_resent_cache']} chunks embedded = "
+            f"**{st['fraction_all_resent_cache']:.2%}** of the corpus's chunks "
+            f"(target <= {REEMBED_TARGET:.0%})."
+            + (
+                " Edited documents only, fresh worker reading vectors back from the index: "
+                f"{st['recomputed_edited_from_index']} embedded, "
+                f"{st['reused_edited_from_index']} reused."
+                if "recomputed_edited_from_index" in st
+                else ""
+            )
+        )
+    lines.append("")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "retrieval.md").write_text("\n".join(lines), encoding="utf-8")
+    payload = {
+        "generated": now,
+        "commit": commit,
+        "documents": n_docs,
+        "queries": {"tune": len(tune), "report": len(report)},
+        "k_documents": K_DOCS,
+        "pool_chunks": POOL,
+        "chosen": {"index": chosen_index, "hybrid": chosen_fusion.name},
+        "target": {"margin": TARGET_MARGIN, "achieved": round(margin, 4), "met": met},
+        "variants": {
+            name: {
+                "chunks": res["chunks"],
+                "index_seconds": round(res["index_seconds"], 1),
+                "search": {
+                    sname: {
+                        "tune": s["tune"].as_dict(),
+                        "report": s["report"].as_dict(),
+                        "ms_per_query": round(s["ms"], 1),
+                    }
+                    for sname, s in res["search"].items()
+                },
+            }
+            for name, res in results["variants"].items()
+        },
+        "reembed": reembed_stats,
+    }
+    (out_dir / "retrieval.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
