@@ -1417,11 +1417,162 @@ HELD_OUT_SHAPES: dict[str, Shape] = {
 }
 
 
+# -- Second held-out group: written after the first benchmark report (which showed the
+# rules failing on the first held-out group), before the rules were extended; never tuned
+# on. They appear only in the report half.
+
+
+def shape_tenant_email(d: Doc, w: World) -> None:
+    p, partner, caretaker = w.persona(), w.persona(), w.persona()
+    d.f(
+        "hi {f},\n\nquick one - me and my partner {pn} are still waiting for the boiler "
+        "repair at {s} ({c}). ",
+        f=V("PERSON", w.persona(p.locale).first, p.locale),
+        pn=partner.name(),
+        s=p.streetv(),
+        c=p.cityv(),
+    )
+    d.f(
+        "The caretaker ({ti} {cl}) said it was ordered weeks ago. Can you chase it? "
+        "Best to reach me on {t}.\n\nta,\n{i}.\n",
+        ti=caretaker.title.rstrip("."),
+        cl=caretaker.lastv(),
+        t=p.tel(),
+        i=p.firstv(),
+    )
+
+
+def shape_witness_statement(d: Doc, w: World) -> None:
+    p, suspect, friend = w.persona(), w.persona(), w.persona()
+    d.f(
+        "STATEMENT OF WITNESS\nName: {n}\nAge: {a}\nOccupation: {o}\nAddress: {s}, {c}\n"
+        "Telephone: {t}\n\n",
+        n=p.name(),
+        a=str(w.rng.randint(19, 80)),
+        o=_pick(w, "teacher", "nurse", "student", "retired"),
+        s=p.streetv(),
+        c=p.cityv(),
+        t=p.tel(),
+    )
+    d.f(
+        "On {dt} I was walking along {st} with my friend {fr} when a man, later identified "
+        "to me as {su}, ran out of the shop. {fr2} shouted after him.\n",
+        dt=w.date(),
+        st=V("STREET_ADDRESS", w.persona(p.locale).street, p.locale),
+        fr=friend.name(),
+        su=suspect.name(),
+        fr2=friend.firstv(),
+    )
+
+
+def shape_guest_list(d: Doc, w: World) -> None:
+    d.add("Arrivals today\n")
+    for _ in range(w.rng.randint(3, 5)):
+        p = w.persona()
+        d.f(
+            "Room {r} | {la}, {f} | {n} nights | {t}\n",
+            r=str(w.rng.randint(101, 640)),
+            la=V("PERSON", p.last.upper(), p.locale),
+            f=p.firstv(),
+            n=str(w.rng.randint(1, 9)),
+            t=p.tel(),
+        )
+
+
+def shape_alumni_news(d: Doc, w: World) -> None:
+    a, b, c = w.persona(), w.persona(), w.persona()
+    d.f(
+        "Class of {y} news\n\n{a} ({nick} to most of us) has left {co} and now runs a "
+        "bakery in {city}. ",
+        y=str(w.rng.randint(1985, 2012)),
+        a=a.name(),
+        nick=a.firstv(),
+        co=w.company(),
+        city=V("LOCATION", a.city, a.locale),
+    )
+    d.f(
+        "Congratulations to {b} and {c} on their wedding in {month}! Send your news to {e}.\n",
+        b=b.name(),
+        c=c.name(),
+        month=_pick(w, "June", "May", "September"),
+        e=a.mail(),
+    )
+
+
+def shape_driver_notes(d: Doc, w: World) -> None:
+    d.add("Route 7 - driver notes\n")
+    for stop in range(w.rng.randint(2, 4)):
+        p = w.persona()
+        d.f(
+            "Stop {k}: {s}, {c}. Customer {f} not home, parcel left with {n} next door (signed).\n",
+            k=str(stop + 11),
+            s=p.streetv(),
+            c=p.cityv(),
+            f=p.firstv(),
+            n=w.persona(p.locale).name(),
+        )
+
+
+def shape_bank_statement(d: Doc, w: World) -> None:
+    p = w.persona()
+    d.f(
+        "Account holder: {n}\nIBAN: {x}\n\nDate   Description                 Amount\n",
+        n=p.name(),
+        x=p.ibanv(),
+    )
+    for _ in range(w.rng.randint(2, 4)):
+        q = w.persona()
+        d.f(
+            "{dt}  TRANSFER TO {N}  -{a}\n",
+            dt=f"{w.rng.randint(1, 28):02d}/{w.rng.randint(1, 12):02d}",
+            N=V("PERSON", q.full.upper(), q.locale),
+            a=w.amount(),
+        )
+    d.f("{dt}  CARD PAYMENT {co}  -{a}\n", dt="30/06", co=w.company().upper(), a=w.amount())
+
+
+def shape_badges(d: Doc, w: World) -> None:
+    d.add("Badge print run\n")
+    for _ in range(w.rng.randint(3, 5)):
+        p = w.persona()
+        d.f(
+            "#{k}  {n}  /  {co}  /  {cty}\n",
+            k=str(w.rng.randint(100, 999)),
+            n=p.name(),
+            co=w.company(),
+            cty=p.countryv(),
+        )
+
+
+def shape_social_dm(d: Doc, w: World) -> None:
+    p, cousin = w.persona(), w.persona()
+    d.f(
+        "hey it's {f}! saw your post about the room on {s}, is it still free? my cousin {c} "
+        "might want it too. my number's {t} x\n",
+        f=p.firstv(),
+        s=p.streetv(),
+        c=cousin.name(),
+        t=p.tel(),
+    )
+
+
+FRESH_SHAPES: dict[str, Shape] = {
+    "tenant_email": shape_tenant_email,
+    "witness_statement": shape_witness_statement,
+    "guest_list": shape_guest_list,
+    "alumni_news": shape_alumni_news,
+    "driver_notes": shape_driver_notes,
+    "bank_statement": shape_bank_statement,
+    "conference_badges": shape_badges,
+    "social_dm": shape_social_dm,
+}
+
+
 def generate(n: int, seed: int = 7) -> list[Sample]:
-    """``n`` texts, the shapes in turn (tuning shapes, then held-out ones); spans are exact
-    by construction."""
+    """``n`` texts, the shapes in turn (tuning shapes, then both held-out groups); spans
+    are exact by construction."""
     world = World(seed)
-    shapes = {**SHAPES, **HELD_OUT_SHAPES}
+    shapes = {**SHAPES, **HELD_OUT_SHAPES, **FRESH_SHAPES}
     names = list(shapes)
     samples = []
     for i in range(n):
@@ -1435,8 +1586,8 @@ def generate(n: int, seed: int = 7) -> list[Sample]:
 
 def split(samples: list[Sample], seed: int = 7) -> tuple[list[Sample], list[Sample]]:
     """(tune half, report half): texts of the tuning shapes shuffled by a fixed seed and
-    halved; texts of the held-out shapes all go to the report half."""
-    tunable = [i for i, s in enumerate(samples) if s.shape not in HELD_OUT_SHAPES]
+    halved; texts of both held-out groups all go to the report half."""
+    tunable = [i for i, s in enumerate(samples) if s.shape in SHAPES]
     random.Random(seed * 7919 + 1).shuffle(tunable)
     half = len(tunable) // 2
     tune_ids = set(tunable[:half])

@@ -3,7 +3,7 @@
     python -m bench.compliance.run                 # report half, writes bench/results/
     python -m bench.compliance.run --split tune --out /tmp/x --dump /tmp/x/misses.jsonl
 
-The corpus (``corpus.py``, 2,400 texts by default) is split by a fixed seed into a tune
+The corpus (``corpus.py``, 3,000 texts by default) is split by a fixed seed into a tune
 half and a report half; rules are tuned on ``--split tune`` only, and the committed
 results are ``--split report``. Both systems run in this process on the same texts, with
 the same spaCy model, taking turns on chunks of texts:
@@ -43,6 +43,7 @@ from presidio_anonymizer import AnonymizerEngine
 
 from bench.compliance.corpus import (
     DIRECT,
+    FRESH_SHAPES,
     HELD_OUT_SHAPES,
     LOCALES,
     SHAPES,
@@ -246,6 +247,7 @@ def _markdown(result: dict[str, Any], sc: Scored) -> str:
     street_loc = next(x for x in sc.location_redacted.labels if x.label == "STREET_ADDRESS")
     loc_loc = next(x for x in sc.location_redacted.labels if x.label == "LOCATION")
     machine = result["machine"]
+    n_shapes = len(SHAPES) + len(HELD_OUT_SHAPES) + len(FRESH_SHAPES)
     lines = [
         f"# Compliance benchmark: what survives `--policy {result['policy']}` "
         f"({result['at'][:19]} UTC)",
@@ -256,11 +258,14 @@ def _markdown(result: dict[str, Any], sc: Scored) -> str:
         f"`{result['spacy_model']}` for both systems. Reproduce: `make bench` or "
         f"`python -m bench.compliance.run --n {result['n_total']} --seed {result['seed']}`.",
         "",
-        f"Corpus (`bench/compliance/corpus.py`): {result['n_total']} English texts generated with "
-        f"Faker in {len(LOCALES)} locales, {len(SHAPES)} text shapes used for tuning plus "
-        f"{len(HELD_OUT_SHAPES)} shapes written afterwards and never tuned on; every planted "
-        "value labelled by construction. A fixed seed splits the tuning shapes' texts into a "
-        "tune half (rules were developed on it only) and a report half; the held-out shapes "
+        f"Corpus (`bench/compliance/corpus.py`): {result['n_total']} English texts generated "
+        f"with Faker in {len(LOCALES)} locales and {n_shapes} text shapes, every planted "
+        f"value labelled by construction: {len(SHAPES)} shapes the "
+        "rules were tuned on (their texts split by a fixed seed into a tune half, the only "
+        f"one looked at while developing, and a report half), {len(HELD_OUT_SHAPES)} held-out "
+        "shapes written after tuning (group 1), and "
+        f"{len(FRESH_SHAPES)} more written after group 1's first results (group 2). Held-out "
+        "texts "
         f"all go to the report half. **This is the {result['split']} half: {result['n']} "
         "texts.**"
         + (
@@ -342,6 +347,13 @@ def _markdown(result: dict[str, Any], sc: Scored) -> str:
         )
     lines += [
         "",
+        "Group 1 is not fully blind any more: the first report (commit c6bf59c: tuning "
+        "shapes 0.2%, group 1 17.1% of direct identifiers surviving) showed its per-shape "
+        "results, and generic rules were added after it (kinship and apposition phrases, chat "
+        "speakers of any transcript format, CSV name columns, more verbs). Group 2 was "
+        "written before those rules and never tuned on: it is the closest to data a new "
+        "user would bring.",
+        "",
         "## Why GDPR keeps city-level LOCATION",
         "",
         "The same detections with `LOCATION: redact` added to the policy: street addresses "
@@ -359,7 +371,13 @@ def _markdown(result: dict[str, Any], sc: Scored) -> str:
         "|---|---:|---:|---:|",
     ]
     for shape, (g, n) in ours.by_shape.items():
-        held = " (held out)" if shape in HELD_OUT_SHAPES else ""
+        held = (
+            " (held out, group 1)"
+            if shape in HELD_OUT_SHAPES
+            else " (held out, group 2)"
+            if shape in FRESH_SHAPES
+            else ""
+        )
         bs = base.by_shape[shape][1]
         lines.append(
             f"| {shape}{held} | {g} | {_pct(n / g if g else 0)} | {_pct(bs / g if g else 0)} |"
@@ -414,7 +432,7 @@ def _dump_misses(path: Path, samples: Sequence[Sample], changes: Sequence[list[C
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=int, default=2400, help="texts generated (both halves)")
+    parser.add_argument("--n", type=int, default=3000, help="texts generated (both halves)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
@@ -488,10 +506,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "presidio_min_score_0.4": _report_json(base04, base_s, len(samples)),
         "ragstream_location_redacted": _report_json(loc, ours_s, len(samples)),
     }
-    held = [i for i, x in enumerate(samples) if x.shape in HELD_OUT_SHAPES]
-    seen = [i for i, x in enumerate(samples) if x.shape not in HELD_OUT_SHAPES]
+    groups = {
+        "tuning shapes (report half)": [i for i, x in enumerate(samples) if x.shape in SHAPES],
+        "held-out group 1 (seen once, see below)": [
+            i for i, x in enumerate(samples) if x.shape in HELD_OUT_SHAPES
+        ],
+        "held-out group 2 (never tuned on)": [
+            i for i, x in enumerate(samples) if x.shape in FRESH_SHAPES
+        ],
+    }
     subsets: dict[str, tuple[Report, Report]] = {}
-    for name, ids in (("tuning shapes", seen), ("held-out shapes", held)):
+    for name, ids in groups.items():
         if ids:
             part = [samples[i] for i in ids]
             subsets[name] = (

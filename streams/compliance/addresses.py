@@ -215,9 +215,9 @@ class AddressSpan:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start] in " \t,;:":
+    while start < end and text[start] in ' \t,;:"':
         start += 1
-    while end > start and text[end - 1] in " \t,;:":
+    while end > start and text[end - 1] in ' \t,;:"':
         end -= 1
     # a full stop after a word ("...Street.") ends the sentence, not the address
     if end - start > 4 and text[end - 1] == "." and re.match(r"[a-z]{3}", text[end - 4 : end - 1]):
@@ -253,7 +253,7 @@ def _parts(line: str, offset: int) -> list[tuple[int, int]]:
 
 def _is_postcode_part(text: str, parts: list[tuple[int, int]], i: int) -> bool:
     s, e = parts[i]
-    value = text[s:e]
+    value = text[s:e].strip('"')
     if s > 0 and text[s - 1] in "-\u2013\u2014" and re.match(r"[ \t]*(?:19|20)\d\d\b", value):
         return False  # the end of a year range ("2019-2024 Senior Engineer")
     if _POSTCODE_PART.match(value):

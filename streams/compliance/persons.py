@@ -155,7 +155,7 @@ _COLON_LABELS = (
     r"|contact[ \t]+person|press[ \t]+contact|resident|occupant|borrower|debtor"
     r"|attorney|solicitor|physician|dentist|therapist|caregiver|speaker|presenter"
     r"|moderator|attendee|registrant|member|holder|ship[ \t]+to|bill[ \t]+to"
-    r"|deliver[ \t]+to|invoice[ \t]+to|billing[ \t]+name|account[ \t]+name"
+    r"|deliver[ \t]+to|invoice[ \t]+to|billing[ \t]+name|account[ \t]+name|re"
 )
 # Labels whose value is one part of a name ("First name: Tomomi").
 _PART_LABELS = re.compile(
@@ -190,6 +190,11 @@ _SIGN_OFF = re.compile(
     r"|(?i:best|best[ \t]+wishes|warm[ \t]+wishes|thanks|many[ \t]+thanks|thank[ \t]+you"
     r"|cheers|love|take[ \t]+care)[ \t]*[,!]|^[ \t]*(?:--|\u2014|\u2013)[ \t]*)[ \t]*\r?\n"
     rf"(?:[ \t]*\r?\n)?[ \t]*(?:{_TITLES}[ \t]+)?{_NAME}[ \t]*(?=\r?\n|$|,)",
+    re.MULTILINE,
+)
+# "-- Anna" closing a message on one line.
+_DASH_SIGN_OFF = re.compile(
+    rf"^[ \t]*(?:--|\u2014|\u2013|~)[ \t]*(?:{_TITLES}[ \t]+)?{_NAME}[ \t]*\.?[ \t]*$",
     re.MULTILINE,
 )
 _DISPLAY_NAME = re.compile(rf"(?<![\w-]){_NAME}[ \t]*<(?P<local>[\w.+-]+)@[\w.-]+\.[A-Za-z]{{2,}}>")
@@ -309,7 +314,7 @@ def labelled_names(text: str) -> list[NameSpan]:
         for m in regex.finditer(text):
             if (span := _name_span(m, text, 2)) is not None:
                 out.append(span)
-    for regex in (_SALUTATION, _SIGN_OFF, _PART_LABELS):
+    for regex in (_SALUTATION, _SIGN_OFF, _DASH_SIGN_OFF, _PART_LABELS):
         for m in regex.finditer(text):
             if (span := _name_span(m, text, 1)) is not None:
                 out.append(span)
@@ -325,7 +330,8 @@ def labelled_names(text: str) -> list[NameSpan]:
 
 _INTRO = re.compile(
     r"(?<![\w-])(?i:my[ \t]+name[ \t]+is|my[ \t]+name's|name's|i[ \t]+am|i'm|i\u2019m|this[ \t]+is"
-    r"|call[ \t]+me|chatting[ \t]+with|speaking[ \t]+with|you[ \t]+are[ \t]+talking[ \t]+to)"
+    r"|call[ \t]+me|chatting[ \t]+with|speaking[ \t]+with|you[ \t]+are[ \t]+talking[ \t]+to"
+    r"|it's|it\u2019s|it[ \t]+is)"
     rf"[ \t]+{_NAME}(?![\w@])"
 )
 # Words that follow "I am" / "this is" capitalised but are not names.
@@ -356,21 +362,46 @@ _ITEM_SPLIT = re.compile(
     r"[ \t]*(?:,|;|\n[ \t]*[-*•·]?|&|\band\b|\bund\b|\bet\b|\by\b|\be\b)[ \t]*"
 )
 _ITEM_NAME = re.compile(rf"[ \t]*(?:[-*•·][ \t]*)?(?:{_TITLES}[ \t]+)?(?P<name>{_NAME_BODY})")
-# A chat transcript speaker: "[10:02] Anna Kovács:", "10:02 Anna:", "(10:02) <Anna>:".
+# A chat transcript speaker: "[10:02] Anna Kovács:", "10:02 Anna:", "(10:02) <Anna>:",
+# "12/03/2024, 21:14 - Anna Kovács:" (any prefix holding a time), or a bare "Anna:" that
+# opens two or more lines.
 _CHAT = re.compile(
-    r"^[ \t]*(?:\[[^\]\n]{1,25}\]|\(?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\)?(?:[ \t]*[AaPp][Mm])?)"
-    rf"[ \t]*(?:-[ \t]*)?<?{_NAME}>?[ \t]*:",
+    r"^[ \t]*(?:\[[^\]\n]{1,25}\]|[^\n:]{0,24}?\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\)?"
+    r"(?:[ \t]*[AaPp][Mm])?[ \t]*[-\u2013\]|>)]?)"
+    rf"[ \t]*<?{_NAME}>?[ \t]*:",
     re.MULTILINE,
 )
+_SPEAKER = re.compile(rf"^[ \t]*<?{_NAME}>?[ \t]*:(?![ \t]*$)", re.MULTILINE)
 _VERB_BEFORE = re.compile(
     r"(?<![\w-])(?i:spoke[ \t]+(?:with|to)|spoken[ \t]+(?:with|to)|talked[ \t]+(?:with|to)"
     r"|met[ \t]+with|met|meeting[ \t]+with|called|phoned|rang|emailed|e-mailed|texted"
     r"|messaged|contacted|visited|interviewed|thanked|told|informed|reminded|invited|hired"
     r"|introduced|on[ \t]+behalf[ \t]+of|according[ \t]+to|confirmed[ \t]+by|sent[ \t]+by"
-    r"|neighbour|neighbor|wife|husband|son|daughter|mother|father|brother|sister|colleague"
-    r"|partner|friend|manager|boss|tenant|landlord|witness|patient|client|customer)"
+    r"|between|manager|boss|witness|patient|client|customer|account[ \t]+holder"
+    r"|card[ \t]*holder|policy[ \t]*holder|holder|beneficiary|payee|guest|passenger|driver"
+    r"|suspect|victim|applicant|candidate|employee|member|resident|owner|identified[ \t]+as"
+    r"|named|called[ \t]+by)"
     rf"[ \t]+(?:{_TITLES}[ \t]+)?{_NAME}(?![\w@])"
 )
+# Kinship and social relations name one person, even by a single name ("her daughter
+# Ana", "our landlord, Jan Nowak", "wife of the late Piotr Nowak").
+_RELATION = re.compile(
+    r"(?<![\w-])(?i:(?:late[ \t]+)?(?:wife|husband|partner|spouse|son|daughter|child|mother"
+    r"|father|mum|mom|dad|brother|sister|cousin|uncle|aunt|auntie|nephew|niece|grandson"
+    r"|granddaughter|grandmother|grandfather|grandma|grandpa|granny|widow|widower|fiancé"
+    r"|fiancée|fiance|fiancee|friend|neighbour|neighbor|colleague|flatmate|roommate"
+    r"|housemate|landlord|landlady|tenant|caretaker|lodger|boyfriend|girlfriend|stepson"
+    r"|stepdaughter|carer|nanny)(?:[ \t]+of(?:[ \t]+the[ \t]+late)?)?)[ \t]*,?[ \t]+"
+    rf"(?:{_TITLES}[ \t]+)?{_NAME}(?![\w@])"
+)
+# Kinship followed by a list ("parent of Ana, Rui and Eva", "survived by ...").
+_RELATION_LIST = re.compile(
+    r"(?<![\w-])(?i:(?:parent|parents|mother|father|grandparent|grandmother|grandfather)"
+    r"[ \t]+of|survived[ \t]+by|children|grandchildren|siblings|sons|daughters)[ \t]*:?"
+    r"[ \t]+(?P<rest>(?:[^\n.;]|(?<=\b[A-Z])\.)*)"
+)
+# "Anna Kovács, 84, of Leeds" / "Anna Kovács, aged 34,"
+_AGED = re.compile(rf"(?<![\w-]){_NAME},[ \t]*(?:aged[ \t]+)?\d{{1,3}}[ \t]*(?:,|\))")
 _VERB_AFTER = re.compile(
     rf"(?<![\w-]){_NAME}[ \t]+(?:(?:will|would|can|could|should|has|had|did|does)[ \t]+"
     r"(?:not[ \t]+)?)?(?:said|says|wrote|writes|called|calls|rang|phoned|emailed|e-mailed"
@@ -379,7 +410,11 @@ _VERB_AFTER = re.compile(
     r"|moved|was[ \t]+born|is[ \t]+a|was[ \t]+a|sign|signed|share|shared|send|sent|attend"
     r"|attended|cannot|can't|could[ \t]+not|wants|needs|needed|wanted|did|called|replied"
     r"|answered|responded|visited|arrived|paid|ordered|booked|cancelled|canceled"
-    r"|received|returned|contacted|rang)(?![\w-])"
+    r"|received|returned|contacted|rang|resides|resided|residing|died|passed[ \t]+away"
+    r"|plays|played|shouted|ran|stayed|stays|drove|drives|owns|owned|rents|rented|signs"
+    r"|telephoned|texted|messaged|heard|explains|insists|insisted|denies|denied|admitted"
+    r"|recalls|recalled|remembers|remembered|thinks|thought|feels|felt|believes|believed"
+    r"|upstairs|downstairs|next[ \t]+door)(?![\w-])"
 )
 _TITLED = re.compile(
     rf"(?<![\w-]){_TITLES}[ \t]+(?P<name>(?:{_PARTICLE}[ \t]+)?{_NAME_BODY})(?![\w@])"
@@ -442,7 +477,7 @@ def list_names(text: str) -> list[NameSpan]:
     """Names in lists after "Attendees:", "The founders:", "founded by"... ("Kónya, Becker
     and Vasquez"): every item that is one to four capitalised words."""
     out: list[NameSpan] = []
-    for regex in (_LIST_START, _BY_LIST):
+    for regex in (_LIST_START, _BY_LIST, _RELATION_LIST):
         for m in regex.finditer(text):
             rest_start = m.start("rest")
             rest = m.group("rest")
@@ -463,15 +498,129 @@ def list_names(text: str) -> list[NameSpan]:
     return out
 
 
+# Column headers whose cells are people's names (CSV exports, Markdown and pipe tables).
+_NAME_HEADER = re.compile(
+    r"(?i)(?:full[ _]?)?name|first[ _]?name|last[ _]?name|surname|given[ _]?names?"
+    r"|family[ _]?name|forename|customer(?:[ _]name)?|contact(?:[ _]name)?|employee"
+    r"|guest|passenger|attendee|participant|member|tenant|patient|student|person"
+    r"|(?:account[ _]?|card[ _]?)?holder|beneficiary|recipient|sender|owner|client"
+)
+_DELIMITERS = (",", ";", "\t", "|")
+_CELL_NAME = re.compile(rf"(?:{_TITLES}[ \t]+)?{_NAME_BODY}(?:,[ \t]*{_NAME_BODY})?")
+
+
+def _cells(line: str, offset: int, delimiter: str) -> list[tuple[int, int]]:
+    """Cell spans of one delimited line (double quotes protect delimiters)."""
+    out = []
+    start = 0
+    quoted = False
+    for i, c in enumerate(line):
+        if c == '"':
+            quoted = not quoted
+        elif c == delimiter and not quoted:
+            out.append((offset + start, offset + i))
+            start = i + 1
+    out.append((offset + start, offset + len(line)))
+    return out
+
+
+def _strip_cell(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in ' \t"':
+        start += 1
+    while end > start and text[end - 1] in ' \t"':
+        end -= 1
+    return start, end
+
+
+def table_names(text: str) -> list[NameSpan]:
+    """Cells of name columns in delimited tables: a header line naming the column
+    ("name", "customer", "guest"...), then rows with the same number of cells."""
+    out: list[NameSpan] = []
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        lines.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    li = 0
+    while li < len(lines):
+        ls, le = lines[li]
+        header = text[ls:le]
+        found = False
+        for delim in _DELIMITERS:
+            if header.count(delim) < 1:
+                continue
+            cells = _cells(header, ls, delim)
+            columns = [
+                i
+                for i, (s, e) in enumerate(cells)
+                if _NAME_HEADER.fullmatch(text[slice(*_strip_cell(text, s, e))])
+            ]
+            if not columns:
+                continue
+            found = True
+            row = li + 1
+            while row < len(lines):
+                rs, re_ = lines[row]
+                if not text[rs:re_].strip() or text[rs:re_].count(delim) < 1:
+                    break
+                if re.fullmatch(r"[\s|:+-]*", text[rs:re_]):
+                    row += 1  # a Markdown separator line
+                    continue
+                row_cells = _cells(text[rs:re_], rs, delim)
+                if abs(len(row_cells) - len(cells)) > 1:
+                    break
+                for ci in columns:
+                    if ci >= len(row_cells):
+                        continue
+                    s, e = _strip_cell(text, *row_cells[ci])
+                    value = text[s:e]
+                    m = _CELL_NAME.fullmatch(value)
+                    if m is not None and looks_like_name(value.replace(",", " "), min_words=1):
+                        out.append(NameSpan(s, e, LABEL_SCORE))
+                row += 1
+            li = row
+            break
+        if not found:
+            li += 1
+    return out
+
+
 def chat_names(text: str) -> list[NameSpan]:
-    """Speakers of a time-stamped chat transcript."""
-    return _spans_of(_CHAT, text, 1)
+    """Speakers of a chat transcript: after a time stamp (a one-word speaker must speak
+    twice: "09:00 - Welcome:" is an agenda), or a bare "Anna:" opening two or more lines."""
+    out: list[NameSpan] = []
+    by_name: dict[str, list[NameSpan]] = {}
+    for regex in (_CHAT, _SPEAKER):
+        for m in regex.finditer(text):
+            span = _name_span(m, text, 1)
+            if span is None:
+                continue
+            name = text[span.start : span.end]
+            if name.lower() in _COMMON_CAPITALISED or name.lower() in _TITLE_WORDS:
+                continue
+            if regex is _CHAT and len(_tokens(name)) >= 2:
+                out.append(span)
+            else:
+                by_name.setdefault(name, []).append(span)
+    for spans in by_name.values():
+        if len({s.start for s in spans}) >= 2:
+            out += spans
+    return out
 
 
 def verb_names(text: str) -> list[NameSpan]:
     """Two-word names next to verbs of people ("spoke with Anna Kovács", "Lukas Brenner
-    confirmed") and relations ("her husband Jon Lee")."""
-    return _spans_of(_VERB_BEFORE, text, 2) + _spans_of(_VERB_AFTER, text, 2)
+    confirmed", "Ana Lima, 84,"), and names after kinship or social relations, one word
+    is enough there ("her daughter Ana", "our landlord, Jan Nowak")."""
+    out = _spans_of(_VERB_BEFORE, text, 2) + _spans_of(_VERB_AFTER, text, 2)
+    out += _spans_of(_AGED, text, 2)
+    for m in _RELATION.finditer(text):
+        first = _tokens(m.group("name"))[0].lower()
+        if first in _COMMON_CAPITALISED or first in _NOT_INTRO:
+            continue
+        if (span := _name_span(m, text, 1)) is not None:
+            out.append(span)
+    return out
 
 
 def titled_names(text: str) -> list[NameSpan]:
@@ -657,6 +806,7 @@ def context_names(
         + intro_names(text)
         + list_names(text)
         + chat_names(text)
+        + table_names(text)
         + verb_names(text)
         + titled_names(text)
         + email_adjacent_names(text)

@@ -229,10 +229,30 @@ def _names(text: str, anchors: list[tuple[int, int]] | None = None) -> set[str]:
         ("First name: Codruța\nLast name: Cristea\n", "Codruța"),
         ("Ship to:\nSophie Lang\n42 Rue de Rivoli\n", "Sophie Lang"),
         ("Present: Rosemary A. Douglas\nAction: Rosemary to send the minutes.", "Rosemary"),
+        ("She lives with her daughter Ana at the farm.", "Ana"),
+        ("I even asked our landlord, Jan Nowak, to step in.", "Jan Nowak"),
+        ("Beloved wife of the late Piotr Nowak and parent of Ana, Rui and Eva.", "Piotr Nowak"),
+        ("Beloved wife of the late Piotr Nowak and parent of Ana, Rui and Eva.", "Eva"),
+        ("12/03/2024, 21:14 - Anna Kovács: are you still selling it?", "Anna Kovács"),
+        ("Anna: hi\nBob: hello\nAnna: see you", "Anna"),
+        ("Hi, it's Tomasz Wierzbicki calling about the invoice.", "Tomasz Wierzbicki"),
+        ("Ana Lima, 84, of Porto, passed away on Monday.", "Ana Lima"),
+        ("thanks for the help\n-- Lukas", "Lukas"),
     ],
 )
 def test_names_from_context(text: str, name: str) -> None:
     assert name in _names(text)
+
+
+def test_names_in_table_columns() -> None:
+    """Cells of a name column in CSV and pipe tables; other columns are left alone."""
+    text = (
+        "id,name,email,plan\n1000,Anna Kovács,ak@example.org,pro\n"
+        '1001,"Lima, Rui",rl@example.org,basic\n\n'
+        "| Guest | Room |\n|---|---|\n| Piotr Nowak | 204 |\n"
+    )
+    assert {"Anna Kovács", "Lima, Rui", "Piotr Nowak"} <= _names(text)
+    assert "pro" not in _names(text) and "Room" not in _names(text)
 
 
 def test_name_opening_a_contact_block() -> None:
@@ -255,6 +275,8 @@ def test_name_opening_a_contact_block() -> None:
         "To: All Staff\nFrom: Clinic RN desk\nDear Hiring Manager,\n",
         "Email: jane@example.org\nPolicyholder: see attached\n",
         "Contact: Weber GmbH <info@weber.example>",
+        "Fleet Cloud met the deadline. Note: retry\nNote: again",
+        "09:00 - Welcome: coffee\n10:30 - Keynote: scaling Kafka",
     ],
 )
 def test_no_names_in_technical_or_label_text(text: str) -> None:
