@@ -2,11 +2,11 @@
 
 Two chunkers share one output type (:class:`TextSpan`):
 
-* :class:`SectionChunker` (the pipeline's choice) follows the content: headings start chunks,
-  paragraphs are kept whole where they fit, and a chunk ends at a paragraph chosen by a hash of
-  its text once it holds ``max_tokens // 2`` pieces (content-defined boundaries, as in
-  content-defined chunking of files). An edit in one place changes the chunk around it, and
-  the chunk after it at most; every other chunk keeps its text, so its vector can be reused.
+* :class:`SectionChunker` (for the pipeline) follows the content: paragraphs are kept whole
+  where they fit, and once a chunk holds ``max_tokens // 2`` pieces it ends before a heading or
+  before a unit whose text hashes to an anchor (content-defined boundaries, as in
+  content-defined chunking of files). An edit in one place changes the chunk around it and
+  seldom more than the next one; every other chunk keeps its text, so its vector is reused.
 * :class:`TokenChunker` cuts overlapping sliding windows (an insertion shifts every window
   after it).
 

@@ -57,7 +57,7 @@ class StoredVectors(Protocol):
 class VectorCache:
     """An LRU map from vector key to vector, bounded to ``size`` entries (0: off)."""
 
-    def __init__(self, size: int = 50_000) -> None:
+    def __init__(self, size: int = 20_000) -> None:
         self._size = size
         self._data: OrderedDict[str, Vector] = OrderedDict()
 

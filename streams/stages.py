@@ -151,9 +151,9 @@ class ChunkEmbedStage:
 
     What the model embeds for a chunk is its title, the headings above it and its text
     (:func:`streams.chunking.embed_inputs`). A chunk whose embedding input is unchanged keeps
-    its vector without a model call: first from an LRU cache of recent vectors
-    (``cache_size`` entries, 0 = off), then from ``stored`` (the document's chunks already in
-    the index, :class:`streams.search_vectors.IndexedVectors`). Errors of ``stored`` raise
+    its vector without a model call: first from an LRU cache of recent vectors (``cache_size``
+    entries of 1.5 kB, 0 = off), then from ``stored`` (the document's chunks already in the
+    index, :class:`streams.search_vectors.IndexedVectors`). Errors of ``stored`` raise
     (the stage runner retries transient ones). ``ragstream_chunk_vectors_total{origin}``
     counts vectors computed and reused. Chunks are stored with ``model_id`` set to the
     embedder's model id plus the input format (:func:`streams.search_vectors.model_tag`).
@@ -165,7 +165,7 @@ class ChunkEmbedStage:
         embedder: Embedder,
         *,
         stored: StoredVectors | None = None,
-        cache_size: int = 50_000,
+        cache_size: int = 20_000,
     ) -> None:
         self._chunker = chunker
         self._embedder = embedder

@@ -38,8 +38,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -49,6 +50,7 @@ from schemas import Chunk, CleanDocument, EmbeddedDocument, Op, chunk_id_for
 from streams.chunking import Chunker, SectionChunker, TokenChunker
 from streams.embedding import DIMENSION, Vectors, make_embedder
 from streams.query import HybridSearcher, Mode
+from streams.runner import is_transient
 from streams.search_eval import Metrics, Qrels, evaluate, load_qrels, load_queries
 from streams.search_pipeline import Fusion
 from streams.search_vectors import IndexedVectors
@@ -64,6 +66,22 @@ K_DOCS = 100
 POOL = 400
 BATCH = 16
 RRF60 = Fusion("rrf", 60)
+
+
+T = TypeVar("T")
+
+
+def retry(fn: Callable[[], T], patience_s: float = 1200.0) -> T:
+    """``fn()``, waited out through OpenSearch outages (other suites restart the node)."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            return fn()
+        except Exception as exc:
+            if not is_transient(exc) or time.monotonic() > deadline:
+                raise
+            print(f"OpenSearch unavailable ({type(exc).__name__}); waiting", file=sys.stderr)
+            time.sleep(5)
 
 
 class CountingEmbedder:
@@ -169,7 +187,7 @@ def build_index(
     variant: Variant, docs: Sequence[CleanDocument], embedder: CountingEmbedder
 ) -> None:
     client = make_client(variant.settings)
-    ensure_indices(client, variant.settings, DIMENSION)
+    retry(lambda: ensure_indices(client, variant.settings, DIMENSION))
     sink = OpenSearchSink(variant.settings, client)
     stage = ChunkEmbedStage(variant.chunker, embedder, cache_size=0)
     stage.warm_up()
@@ -185,7 +203,7 @@ def build_index(
         if report.failures:
             raise SystemExit(f"indexing failed: {report.failures[0].reason}")
         variant.chunks += sum(len(e.chunks) for e in embedded)
-    client.indices.refresh(index=variant.settings.chunks_alias)
+    retry(lambda: client.indices.refresh(index=variant.settings.chunks_alias))
     variant.seconds = time.perf_counter() - start
 
 
@@ -223,7 +241,9 @@ def run_queries(
     run: dict[str, list[str]] = {}
     start = time.perf_counter()
     for qid, text in queries:
-        hits = searcher.documents(text, vectors[qid], mode=sv.mode, k=K_DOCS, pool=POOL)
+        hits = retry(
+            partial(searcher.documents, text, vectors[qid], mode=sv.mode, k=K_DOCS, pool=POOL)
+        )
         run[qid] = [h.document_id for h in hits]
     return run, (time.perf_counter() - start) / max(1, len(queries))
 
@@ -278,7 +298,7 @@ def reembed(
         fresh = ChunkEmbedStage(
             chunker, embedder, stored=IndexedVectors(indexed.settings, client), cache_size=0
         )
-        fresh.process(edited_docs)
+        retry(lambda: fresh.process(edited_docs))
         out["recomputed_edited_from_index"] = fresh.computed
         out["reused_edited_from_index"] = fresh.reused
         out["fraction_from_index"] = round(fresh.computed / total, 5)
@@ -386,7 +406,7 @@ def main() -> None:
     finally:
         if not args.keep:
             for v in variants:
-                drop_indices(make_client(v.settings), v.settings)
+                retry(partial(drop_indices, make_client(v.settings), v.settings))
     write_results(
         args.out,
         results,
