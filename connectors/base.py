@@ -14,9 +14,10 @@ A source goes through ``open`` -> ``poll`` ... -> ``commit`` ... -> ``close``:
 - ``close()`` releases resources and unblocks a ``poll`` waiting in another thread; it is
   safe to call twice.
 
-Failures come in three kinds: :class:`PublishError` (retriable: the broker is down or slow),
-dead letters (poison records: published to the raw DLQ, the source moves on), and any other
-exception (a bug: it propagates and the process stops).
+Failures come in three kinds: :class:`PublishError` and :class:`SourceUnavailable`
+(retriable: the broker or the source system is down or slow), dead letters (poison records:
+published to the raw DLQ, the source moves on), and any other exception (a bug: it
+propagates and the process stops).
 """
 
 from __future__ import annotations
@@ -32,6 +33,16 @@ C = TypeVar("C")
 
 class PublishError(RuntimeError):
     """Retriable: events were not acknowledged by the broker (unreachable, timed out, ...)."""
+
+
+class SourceUnavailable(RuntimeError):
+    """Retriable: the source system (database, SharePoint, the checkpoint's Kafka copy)
+    could not be reached. While watching, the runner reopens the source from its checkpoint
+    with backoff; a ``--once`` run fails with it."""
+
+
+RETRIABLE: tuple[type[Exception], ...] = (PublishError, SourceUnavailable)
+"""Failures a watching connector outlives: it retries with backoff from its checkpoint."""
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,27 @@
-"""FileSystemSource: a directory tree as a stream of ChangeEvents (initial scan, then watch)."""
+"""FileSystemSource: a directory tree as a stream of ChangeEvents (initial scan, then watch).
+
+Files are read through :func:`connectors.formats.extract` (PDF, DOCX, PPTX, XLSX, HTML,
+e-mail, text in any common encoding); an e-mail's attachments become documents of their
+own (``<path>#attachment/<n>-<name>``), deleted with their mail or when it no longer holds
+them. A file that cannot become text is a raw dead letter with the reason, once per content.
+Each document remembers the tags and the compliance policy it was published under: when
+they change, unchanged files are published again to be evaluated under the new policy.
+"""
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import stat
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 import structlog
 from pydantic import ValidationError
@@ -19,18 +29,22 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from connectors.base import Batch, Publisher
-from connectors.checkpoint import CheckpointStore, DocState, FileCheckpoint, checkpoint_path
+from connectors.checkpoint import CheckpointStore, DocState, FileCheckpoint
+from connectors.formats import Extracted, FormatError, UndecodableText, extract
 from connectors.fs_files import (
     DirectoryUnreadable,
+    FileBytes,
     FileRejected,
+    FileUndecodable,
     content_type_for,
     is_ignored,
-    read_text,
+    read_file,
 )
 from connectors.fs_watch import OverflowListener, PathQueue
 from connectors.metrics import RESCANS, UNREADABLE_DIRECTORIES
 from connectors.publisher import dead_letter_room
-from connectors.runner import RunSummary, run_source
+from connectors.runner import RetryReport, RunSummary, run_source
+from connectors.state import StateStore, policy_fingerprint, source_state
 from infra.settings import Settings
 from schemas import ChangeEvent, DeadLetter, Op, Stage, document_key
 
@@ -49,6 +63,21 @@ class RootNotFound(NotADirectoryError):
 
 class InvalidEvent(FileRejected):
     """The file could not be described by a valid ChangeEvent (e.g. a path too long)."""
+
+
+class FormatRejected(FileRejected):
+    """A file (or a mail's attachment) that cannot become text: encrypted, corrupt or an
+    unsupported format. The dead letter's error class is the format error's
+    (``EncryptedDocument``, ``CorruptDocument``, ``UnsupportedFormat``)."""
+
+    def __init__(
+        self, error: FormatError, message: str, *, fingerprint: str, original: bytes = b""
+    ) -> None:
+        super().__init__(message, fingerprint=fingerprint, original=original)
+        self.error: Exception = type(error)(message)
+
+
+_ATTACHMENT = "#attachment/"
 
 
 def default_source_id(root: Path) -> str:
@@ -111,13 +140,14 @@ class FileSystemSource:
         progress_every: int = 1000,
         flush_timeout_s: float = 30.0,
         rescan_interval_s: float | None = None,
+        state: StateStore | None = None,
     ) -> None:
         self._root = Path(os.path.abspath(root))
         self._settings = settings
         self._publisher = publisher
         self._source_id = settings.connectors.source_id or default_source_id(self._root)
         self._store = CheckpointStore(
-            checkpoint_path(settings.connectors.state_dir, "filesystem", self._source_id)
+            state or source_state(settings, "filesystem", self._source_id, publisher)
         )
         self._debounce_s = debounce_s
         self._max_debounce_s = max_debounce_s
@@ -135,6 +165,7 @@ class FileSystemSource:
         self._committed: FileCheckpoint | None = None
         self._root_moved = False
         self._published: dict[str, DocState] = {}
+        self._children: dict[str, set[str]] = {}
         self._scan: Iterator[str] | None = None
         self._scan_kind = _INITIAL
         self._scan_errors: WalkErrors = {}
@@ -160,14 +191,29 @@ class FileSystemSource:
     def checkpoint_file(self) -> Path:
         return self._store.path
 
-    def run(self, stop: threading.Event, once: bool = False) -> RunSummary:
+    def run(
+        self,
+        stop: threading.Event,
+        once: bool = False,
+        *,
+        prepare: Callable[[], object] | None = None,
+        on_retry: RetryReport | None = None,
+    ) -> RunSummary:
         """Scan, publish and checkpoint; with ``once`` return after the scan, otherwise keep
-        watching until ``stop`` is set. Raises :class:`RootNotFound` when the root is not a
-        directory, and :class:`connectors.base.PublishError` in ``once`` mode when Kafka does
-        not acknowledge."""
+        watching until ``stop`` is set (a lost Kafka is retried with backoff from the
+        checkpoint, see :func:`run_source`). Raises :class:`RootNotFound` when the root is
+        not a directory, and :class:`connectors.base.PublishError` in ``once`` mode when
+        Kafka does not acknowledge."""
         self._watch = not once
         return run_source(
-            self, self._publisher, stop, once=once, flush_timeout_s=self._flush_timeout_s
+            self,
+            self._publisher,
+            stop,
+            once=once,
+            flush_timeout_s=self._flush_timeout_s,
+            reconnect_max_backoff_s=self._settings.connectors.reconnect_max_backoff_s,
+            prepare=prepare,
+            on_retry=on_retry,
         )
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -189,6 +235,10 @@ class FileSystemSource:
             )
             self._committed.root = str(self._root)
         self._published = dict(self._committed.documents)
+        self._children = {}
+        for document_id, state in self._published.items():
+            if state.parent is not None:
+                self._children.setdefault(state.parent, set()).add(document_id)
         self._reported_unreadable = set()
         self._next_rescan = None
         self._paths = None
@@ -203,6 +253,7 @@ class FileSystemSource:
             source=self._source_id,
             root=str(self._root),
             known_documents=sum(1 for s in self._published.values() if s.live),
+            checkpoint=self._store.store.where,
             watch=self._watch,
             rescan_interval_s=self._rescan_interval_s if self._watch else None,
         )
@@ -350,7 +401,10 @@ class FileSystemSource:
                 return builder.build()
         self._scan_unreadable |= self._report_walk_errors(self._scan_errors, builder)
         for relative in sorted(set(self._published) - self._seen):
-            if not _under_any(relative, self._scan_unreadable):
+            state = self._published[relative]
+            if state.parent is not None and state.parent in self._seen:
+                continue  # an attachment: its mail, seen, took care of it
+            if not _under_any(state.parent or relative, self._scan_unreadable):
                 self._delete(relative, builder)
         for relative in sorted(self._reported_unreadable - self._scan_unreadable):
             log.info("connector.directory_readable_again", source=self._source_id, path=relative)
@@ -491,98 +545,223 @@ class FileSystemSource:
 
     def _examine(self, relative: str, builder: _BatchBuilder) -> None:
         """Add what ``relative`` needs (upsert, delete, dead letter or nothing) to the batch."""
+        previous = self._published.get(relative)
+        if previous is not None and previous.parent is not None:
+            if not self._live(previous.parent):
+                self._delete(relative, builder)  # an attachment whose mail is gone
+            return  # an attachment: examined with its mail
         pure = PurePosixPath(relative)
-        content_type = content_type_for(pure)
-        if is_ignored(pure) or content_type is None:
+        if is_ignored(pure) or content_type_for(pure) is None:
             if relative in self._published:
                 self._delete(relative, builder)  # e.g. renamed to a hidden name
             else:
                 builder.ignored += 1
                 log.debug("connector.file_ignored", source=self._source_id, path=relative)
             return
-        previous = self._published.get(relative)
         max_bytes = self._settings.connectors.max_file_bytes
         try:
-            content = read_text(self._root / relative, content_type, max_bytes)
+            content = read_file(self._root / relative, max_bytes)
         except FileRejected as rejection:
             self._reject(relative, rejection, builder)
             return
         if content is None:
             self._delete(relative, builder)
             return
+        tags = self._settings.connectors.tags_for(relative)
+        policy = policy_fingerprint(self._settings, tags)
         if previous is not None and previous.sha256 == content.sha256:
-            builder.skipped += 1
-            return
+            if previous.policy == policy:
+                builder.skipped += 1
+                return
+            log.info(
+                "connector.republish_for_policy",
+                source=self._source_id,
+                path=relative,
+                tags=list(tags),
+                published_tags=list(previous.tags or ()),
+            )
         if previous is not None and previous.rejected == self._event_fingerprint(content.sha256):
             builder.skipped += 1  # this content's event was dead-lettered already
+            return
+        try:
+            extraction = extract(content.data, pure.name, document_id=relative)
+        except FormatError as exc:
+            self._reject(relative, self._format_rejection(relative, exc, content), builder)
             return
         version = content.mtime_ns
         if previous is not None:
             version = max(version, previous.version + 1)
+        state = DocState(version=version, sha256=content.sha256, tags=tags, policy=policy)
+        if not self._upsert(relative, extraction.main, content, version, tags, state, builder):
+            return
+        builder.content_bytes += content.size
+        failed_ids = {failed.document_id for failed in extraction.failed}
+        self._attachments(
+            relative, extraction.documents[1:], failed_ids, content, version, tags, builder
+        )
+        for failed in extraction.failed:
+            self._attachment_failed(relative, failed.document_id, failed.error, content, builder)
+
+    def _upsert(
+        self,
+        document_id: str,
+        doc: Extracted,
+        content: FileBytes,
+        version: int,
+        tags: tuple[str, ...],
+        state: DocState,
+        builder: _BatchBuilder,
+    ) -> bool:
+        """Add the upsert of one document (a file or an attachment); false when it is not a
+        valid ChangeEvent (then dead-lettered)."""
+        relative, _, attachment = document_id.partition(_ATTACHMENT)
+        name = doc.metadata.get("file_name", "") if attachment else relative
+        metadata = {
+            **doc.metadata,
+            "size_bytes": str(len(doc.text.encode("utf-8")) if attachment else content.size),
+            "extension": PurePosixPath(name).suffix.lower(),
+            "sha256": state.sha256 or "",
+            "modified_at": datetime.fromtimestamp(content.mtime_ns / 1e9, tz=UTC).isoformat(),
+        }
+        uri = (self._root / relative).as_uri()
         try:
             event = ChangeEvent(
                 source_id=self._source_id,
-                document_id=relative,
+                document_id=document_id,
                 op=Op.UPSERT,
                 version=version,
-                content=content.text,
-                content_type=content.content_type,
-                title=content.title,
-                uri=(self._root / relative).as_uri(),
-                tags=self._settings.connectors.tags_for(relative),
-                metadata={
-                    "size_bytes": str(content.size),
-                    "extension": pure.suffix.lower(),
-                    "sha256": content.sha256,
-                    "modified_at": datetime.fromtimestamp(
-                        content.mtime_ns / 1e9, tz=UTC
-                    ).isoformat(),
-                },
+                content=doc.text,
+                content_type=doc.content_type,
+                title=doc.title,
+                uri=f"{uri}{_ATTACHMENT}{quote(attachment)}" if attachment else uri,
+                tags=tags,
+                metadata=metadata,
             )
         except ValidationError as exc:
-            fingerprint = f"invalid:{content.sha256}"
+            fingerprint = f"invalid:{state.sha256}"
             reason = f"no valid ChangeEvent: {exc.error_count()} error(s)"
-            self._reject(relative, InvalidEvent(reason, fingerprint=fingerprint), builder)
-            return
+            original = b"" if attachment else content.data
+            rejection = InvalidEvent(reason, fingerprint=fingerprint, original=original)
+            self._reject(document_id, rejection, builder)
+            return False
         builder.events.append(event)
-        builder.content_bytes += content.size
-        self._set(relative, DocState(version=version, sha256=content.sha256), builder)
+        self._set(document_id, state, builder)
+        return True
+
+    def _attachments(
+        self,
+        relative: str,
+        documents: tuple[Extracted, ...],
+        failed_ids: set[str],
+        content: FileBytes,
+        version: int,
+        tags: tuple[str, ...],
+        builder: _BatchBuilder,
+    ) -> None:
+        """Publish the mail's attachments that changed (or whose policy did); delete those
+        the mail no longer holds (one that could not be read keeps its indexed version)."""
+        policy = policy_fingerprint(self._settings, tags)
+        present = {doc.document_id for doc in documents} | failed_ids
+        for doc in documents:
+            digest = _document_hash(doc)
+            previous = self._published.get(doc.document_id)
+            if previous is not None and previous.sha256 == digest and previous.policy == policy:
+                builder.skipped += 1
+                continue
+            if previous is not None and previous.rejected == self._event_fingerprint(digest):
+                builder.skipped += 1
+                continue
+            attachment_version = version
+            if previous is not None:
+                attachment_version = max(version, previous.version + 1)
+            state = DocState(
+                version=attachment_version, sha256=digest, tags=tags, policy=policy, parent=relative
+            )
+            self._upsert(doc.document_id, doc, content, attachment_version, tags, state, builder)
+        for child in sorted(self._children.get(relative, set()) - present):
+            self._delete(child, builder)
+
+    def _attachment_failed(
+        self,
+        relative: str,
+        document_id: str,
+        error: FormatError,
+        content: FileBytes,
+        builder: _BatchBuilder,
+    ) -> None:
+        """An attachment that cannot become text: a dead letter once per mail content (a
+        version of it indexed before stays, like a file's)."""
+        name = document_id.partition(_ATTACHMENT)[2]
+        rejection = FormatRejected(
+            error,
+            f"{error.reason.value}: {relative}, attachment {name}: {error}",
+            fingerprint=f"format:{content.sha256}",
+        )
+        self._reject(document_id, rejection, builder, parent=relative)
+
+    def _format_rejection(
+        self, relative: str, error: FormatError, content: FileBytes
+    ) -> FileRejected:
+        message = f"{error.reason.value}: {PurePosixPath(relative).name}: {error}"
+        fingerprint = f"format:{content.sha256}"
+        if isinstance(error, UndecodableText):
+            return FileUndecodable(message, fingerprint=fingerprint, original=content.data)
+        return FormatRejected(error, message, fingerprint=fingerprint, original=content.data)
+
+    def _live(self, document_id: str) -> bool:
+        state = self._published.get(document_id)
+        return state is not None and state.live
 
     def _delete(self, relative: str, builder: _BatchBuilder) -> None:
+        """Delete a document (and, for a mail, its attachments)."""
+        for child in sorted(self._children.get(relative, ())):
+            self._delete(child, builder)
         previous = self._published.get(relative)
         if previous is None or not previous.live:
             return
         version = previous.version + 1
+        path = relative.partition(_ATTACHMENT)[0]
+        tags = self._settings.connectors.tags_for(path)
         builder.events.append(
             ChangeEvent(
                 source_id=self._source_id,
                 document_id=relative,
                 op=Op.DELETE,
                 version=version,
-                uri=(self._root / relative).as_uri(),
-                tags=self._settings.connectors.tags_for(relative),
+                uri=(self._root / path).as_uri(),
+                tags=tags,
             )
         )
-        self._set(relative, DocState(version=version), builder)
+        self._set(relative, DocState(version=version, parent=previous.parent), builder)
 
-    def _reject(self, relative: str, rejection: FileRejected, builder: _BatchBuilder) -> None:
+    def _reject(
+        self,
+        relative: str,
+        rejection: FileRejected,
+        builder: _BatchBuilder,
+        *,
+        parent: str | None = None,
+    ) -> None:
         """Dead-letter a supported file once per rejected state; its indexed version stays."""
-        previous = self._published.get(relative) or DocState(version=0)
+        previous = self._published.get(relative) or DocState(version=0, parent=parent)
         if previous.rejected == rejection.fingerprint:
             builder.skipped += 1
             return
         key = document_key(self._source_id, relative)
+        reported: Exception = (
+            rejection.error if isinstance(rejection, FormatRejected) else rejection
+        )
         log.warning(
             "connector.file_rejected",
             source=self._source_id,
             key=key,
-            reason=type(rejection).__name__,
+            reason=type(reported).__name__,
             detail=str(rejection),
         )
         builder.dead_letters.append(
             DeadLetter.wrap(
                 Stage.CONNECTOR,
-                rejection,
+                reported,
                 rejection.original,
                 topic=self._settings.kafka.changes_topic,
                 key=key,
@@ -596,6 +775,8 @@ class FileSystemSource:
     def _set(self, relative: str, state: DocState, builder: _BatchBuilder) -> None:
         self._published[relative] = state
         builder.changes[relative] = state
+        if state.parent is not None:
+            self._children.setdefault(state.parent, set()).add(relative)
 
     def _event_fingerprint(self, sha256: str) -> str:
         """What ``rejected`` holds for content whose event the publisher dead-lettered; it
@@ -613,7 +794,7 @@ class FileSystemSource:
             return
         kept = self._committed.documents.get(relative)
         if attempted.sha256 is not None:  # an upsert: remember the content that failed
-            base = kept or DocState(version=0)
+            base = kept or DocState(version=0, parent=attempted.parent)
             kept = base.model_copy(update={"rejected": self._event_fingerprint(attempted.sha256)})
             changes[relative] = kept
         log.warning(
@@ -626,6 +807,14 @@ class FileSystemSource:
             self._published.pop(relative, None)
         else:
             self._published[relative] = kept
+
+
+def _document_hash(doc: Extracted) -> str:
+    """The content hash of an extracted document (an attachment has no file of its own)."""
+    payload = json.dumps(
+        [doc.text, doc.title, doc.content_type, doc.metadata], sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

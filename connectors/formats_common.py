@@ -106,10 +106,47 @@ def decode_text(data: bytes, declared_charset: str | None = None) -> DecodedText
         if charset in {"utf-8", "utf8"}:
             text = text.removeprefix("\ufeff")
         return DecodedText(_check_textual(text), _codec_name(charset))
-    best = charset_normalizer.from_bytes(data).best()
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
     if best is None:
         raise UndecodableText("no text encoding reads these bytes (binary content?)")
-    return DecodedText(_check_textual(str(best)), _codec_name(best.encoding))
+    # Short texts fit many code pages equally well (charset-normalizer then names the first
+    # in its own order, e.g. cp1006 for "caf\xe9"): among the equally good guesses prefer the
+    # common ones, Western first.
+    tied = [m for m in matches if m.chaos == best.chaos and m.coherence == best.coherence]
+    chosen = min(tied, key=lambda m: _preference(m.encoding), default=best)
+    return DecodedText(_check_textual(str(chosen)), _codec_name(chosen.encoding))
+
+
+_PREFERRED = (
+    "utf_8",
+    "utf_16",
+    "utf_32",
+    "cp1252",
+    "iso8859_15",
+    "latin_1",
+    "cp1250",
+    "iso8859_2",
+    "cp1251",
+    "koi8_r",
+    "iso8859_5",
+    "cp1253",
+    "cp1254",
+    "cp1257",
+    "gb18030",
+    "gbk",
+    "big5",
+    "shift_jis",
+    "euc_jp",
+    "euc_kr",
+)
+
+
+def _preference(encoding: str) -> int:
+    try:
+        return _PREFERRED.index(encoding)
+    except ValueError:
+        return len(_PREFERRED)
 
 
 def _check_textual(text: str) -> str:

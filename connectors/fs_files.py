@@ -1,6 +1,7 @@
-"""Which files the file-system source reads, and how one file becomes text.
+"""Which files the file-system source reads, and how one file is read.
 
-Pure functions over one path; no knowledge of Kafka, checkpoints or watching.
+Pure functions over one path; no knowledge of Kafka, checkpoints or watching. Turning the
+bytes into text is :func:`connectors.formats.extract`'s job.
 """
 
 from __future__ import annotations
@@ -19,7 +20,26 @@ CONTENT_TYPES: dict[str, str] = {
     ".markdown": "text/markdown",
     ".rst": "text/x-rst",
     ".csv": "text/csv",
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xhtml": "text/html",
+    ".eml": "message/rfc822",
 }
+"""Extensions the file-system source reads, and their MIME type."""
+
+UNSUPPORTED_TYPES: dict[str, str] = {
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".msg": "application/vnd.ms-outlook",
+}
+"""Documents the source recognises but cannot read (legacy binary Office, Outlook .msg):
+dead-lettered as ``UnsupportedFormat`` once per content, so someone can convert them."""
+
 _TEMP_SUFFIXES = frozenset({".swp", ".swo", ".swx", ".tmp", ".part", ".crdownload"})
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(?P<title>.+?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -47,7 +67,7 @@ class FileUnreadable(FileRejected):
 
 
 class FileUndecodable(FileRejected):
-    """Not valid UTF-8 text."""
+    """Text that no decoder reads (binary content, NUL or control characters)."""
 
 
 class DirectoryUnreadable(Exception):
@@ -67,15 +87,13 @@ class DirectoryUnreadable(Exception):
 
 
 @dataclass(frozen=True)
-class FileText:
-    """The decoded content of one file and what the event needs about it."""
+class FileBytes:
+    """The content of one file as read, and what the event needs about it."""
 
-    text: str
+    data: bytes
     sha256: str
     size: int
     mtime_ns: int
-    content_type: str
-    title: str
 
 
 def is_ignored(relative: PurePosixPath) -> bool:
@@ -91,8 +109,10 @@ def is_ignored(relative: PurePosixPath) -> bool:
 
 
 def content_type_for(relative: PurePosixPath) -> str | None:
-    """The MIME type of a supported file, ``None`` for files the source does not read."""
-    return CONTENT_TYPES.get(relative.suffix.lower())
+    """The MIME type of a file the source reads or dead-letters as unsupported, ``None`` for
+    files it ignores."""
+    suffix = relative.suffix.lower()
+    return CONTENT_TYPES.get(suffix) or UNSUPPORTED_TYPES.get(suffix)
 
 
 def title_of(text: str, content_type: str, stem: str) -> str:
@@ -109,10 +129,11 @@ def title_of(text: str, content_type: str, stem: str) -> str:
     return stem
 
 
-def read_text(path: Path, content_type: str, max_bytes: int) -> FileText | None:
-    """Read and decode one regular file; ``None`` if it vanished or is not a regular file.
+def read_file(path: Path, max_bytes: int) -> FileBytes | None:
+    """Read one regular file; ``None`` if it vanished or is not a regular file.
 
-    Raises a :class:`FileRejected` subclass for a file that exists but cannot be used.
+    Raises :class:`FileTooLarge` or :class:`FileUnreadable` for a file that exists but
+    cannot be used.
     """
     try:
         info = path.lstat()
@@ -145,23 +166,6 @@ def read_text(path: Path, content_type: str, max_bytes: int) -> FileText | None:
         raise FileTooLarge(
             f"file grew past connectors.max_file_bytes ({max_bytes})", fingerprint=stat_print
         )
-    digest = hashlib.sha256(raw).hexdigest()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FileUndecodable(
-            f"not valid UTF-8 at byte {exc.start}: {exc.reason}", fingerprint=digest, original=raw
-        ) from exc
-    text = text.removeprefix("\ufeff")
-    if "\x00" in text:
-        raise FileUndecodable(
-            "binary content: NUL character in text", fingerprint=digest, original=raw
-        )
-    return FileText(
-        text=text,
-        sha256=digest,
-        size=len(raw),
-        mtime_ns=mtime_ns,
-        content_type=content_type,
-        title=title_of(text, content_type, path.stem),
+    return FileBytes(
+        data=raw, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw), mtime_ns=mtime_ns
     )

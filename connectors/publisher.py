@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any, Protocol
 
@@ -12,7 +12,11 @@ import structlog
 from confluent_kafka import KafkaError, Message, Producer
 
 from connectors.base import PublishError
-from connectors.metrics import DEAD_LETTERS, EVENTS_PUBLISHED, source_of
+from connectors.metrics import DEAD_LETTERS, ERRORS, EVENTS_PUBLISHED, source_of
+from connectors.state import KafkaStateStore, RecordReader, StateStore
+from infra.kafka_admin import connect_offsets_topic
+from infra.kafka_config import confluent_config
+from infra.kafka_reader import read_topic
 from infra.settings import KafkaSettings
 from schemas import ChangeEvent, DeadLetter, Stage
 
@@ -54,17 +58,31 @@ ProducerFactory = Callable[[dict[str, Any]], ProducerLike]
 
 
 def producer_config(settings: KafkaSettings, client_id: str) -> dict[str, Any]:
-    """librdkafka settings: idempotent, every in-sync replica acknowledges, big enough records."""
-    return {
-        "bootstrap.servers": settings.bootstrap_servers,
-        "client.id": client_id,
-        "enable.idempotence": True,
-        "acks": "all",
-        "compression.type": "zstd",
-        "linger.ms": 20,
-        "message.max.bytes": settings.max_event_bytes + _RECORD_OVERHEAD_BYTES,
-        "logger": logging.getLogger("ragstream.kafka"),
-    }
+    """librdkafka settings: the connection and its security (:func:`confluent_config`),
+    idempotent, every in-sync replica acknowledges, records big enough for a checkpoint
+    (events are held to ``max_event_bytes`` before they reach the producer)."""
+    return confluent_config(
+        settings,
+        {
+            "client.id": client_id,
+            "enable.idempotence": True,
+            "acks": "all",
+            "compression.type": "zstd",
+            "linger.ms": 20,
+            "message.max.bytes": max(settings.max_event_bytes, settings.large_message_bytes)
+            + _RECORD_OVERHEAD_BYTES,
+            "logger": logging.getLogger("ragstream.kafka"),
+        },
+    )
+
+
+def checkpoint_reader(settings: KafkaSettings) -> RecordReader:
+    """Reads a topic to its end (``infra.kafka_reader``), for :class:`KafkaStateStore`."""
+
+    def read(topic: str) -> Iterator[tuple[bytes | None, bytes | None]]:
+        return read_topic(settings, topic, idle_timeout=15.0)
+
+    return read
 
 
 def dead_letter_room(max_event_bytes: int) -> int:
@@ -106,8 +124,10 @@ class KafkaPublisher:
         *,
         client_id: str = "ragstream-connector",
         producer_factory: ProducerFactory = Producer,
+        checkpoint_reader: RecordReader | None = None,
     ) -> None:
         self._settings = settings
+        self._reader = checkpoint_reader
         self._client_id = client_id
         self._factory = producer_factory
         self._producer: ProducerLike | None = None
@@ -170,6 +190,23 @@ class KafkaPublisher:
             raise PublishError(f"{failed} event(s) failed delivery to Kafka at {broker}: {reasons}")
         return dead_lettered
 
+    def checkpoint_store(self, key: str) -> StateStore:
+        """The copy of a source's checkpoint on the compacted ``connect-offsets`` topic,
+        written through this publisher's producer (after the batch's flush, so behind what
+        the broker acknowledged) and delivered with the next flush or at ``close``."""
+        return KafkaStateStore(
+            connect_offsets_topic(self._settings),
+            key,
+            self,
+            self._reader or checkpoint_reader(self._settings),
+            max(self._settings.max_event_bytes, self._settings.large_message_bytes),
+        )
+
+    def produce_record(self, topic: str, key: str, value: bytes) -> None:
+        """Enqueue one record outside the batches (a checkpoint); a failed delivery is
+        logged and counted, it does not fail a flush."""
+        self._produce(topic, key, value, partial(self._on_record_delivery, topic, key))
+
     def close(self, timeout: float = 10.0) -> None:
         """Wait up to ``timeout`` for outstanding deliveries; report, do not raise, the rest
         (their checkpoints were never committed, so they are published again on restart)."""
@@ -231,6 +268,14 @@ class KafkaPublisher:
             DEAD_LETTERS.labels(source=source, outcome=reason).inc()
             return
         self._record_failure(self._settings.dlq_raw_topic, err)
+
+    def _on_record_delivery(
+        self, topic: str, key: str, err: KafkaError | None, _msg: Message
+    ) -> None:
+        if err is None:
+            return
+        ERRORS.labels(source=key.split("/", 1)[-1], outcome="CheckpointNotDelivered").inc()
+        log.warning("connector.checkpoint_not_delivered", topic=topic, key=key, error=err.str())
 
     def _record_failure(self, topic: str, err: KafkaError) -> None:
         self._failed += 1

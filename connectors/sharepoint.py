@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -36,10 +37,9 @@ import structlog
 from pydantic import ValidationError
 
 from connectors.base import Batch, Publisher, Source
-from connectors.checkpoint import checkpoint_path
 from connectors.formats import FormatError, extract
 from connectors.publisher import dead_letter_room
-from connectors.runner import RunSummary, run_source
+from connectors.runner import RetryReport, RunSummary, run_source
 from connectors.sharepoint_auth import TokenSource
 from connectors.sharepoint_checkpoint import (
     ItemState,
@@ -63,6 +63,7 @@ from connectors.sharepoint_errors import (
     SharePointConfigError,
     SharePointUnavailable,
 )
+from connectors.state import StateStore, policy_fingerprint, source_state
 from infra.settings import Settings
 from schemas import ChangeEvent, DeadLetter, Op, Stage, document_key
 from schemas.keys import stable_hash
@@ -147,14 +148,16 @@ class SharePointSource:
         *,
         flush_timeout_s: float = 30.0,
         msal_http_client: object | None = None,
+        state: StateStore | None = None,
     ) -> None:
         self._config = config
         self._settings = settings
         self._publisher = publisher
         self._flush_timeout_s = flush_timeout_s
         self._store = SharePointCheckpointStore(
-            checkpoint_path(settings.connectors.state_dir, "sharepoint", config.source_id)
+            state or source_state(settings, "sharepoint", config.source_id, publisher)
         )
+        self._policy = policy_fingerprint(settings, ())
         self._tokens = TokenSource(config.auth, http_client=msal_http_client)
         self._max_bytes = config.max_file_bytes or settings.connectors.max_file_bytes
         self._closed = threading.Event()
@@ -175,17 +178,31 @@ class SharePointSource:
     def checkpoint_file(self) -> Path:
         return self._store.path
 
-    def run(self, stop: threading.Event, once: bool = False) -> RunSummary:
+    def run(
+        self,
+        stop: threading.Event,
+        once: bool = False,
+        *,
+        prepare: Callable[[], object] | None = None,
+        on_retry: RetryReport | None = None,
+    ) -> RunSummary:
         """Publish the first pass and checkpoint; with ``once`` return after it, otherwise keep
         following the change logs until ``stop`` is set. In ``once`` mode
         :class:`SharePointUnavailable` (throttled, unreachable) and
         :class:`connectors.base.PublishError` propagate; auth and configuration errors
-        always do."""
+        always do. While watching, a lost Kafka is retried with backoff from the checkpoint."""
         self._once = once
         self._stop = stop
         source: Source[SharePointBatchCheckpoint] = self
         return run_source(
-            source, self._publisher, stop, once=once, flush_timeout_s=self._flush_timeout_s
+            source,
+            self._publisher,
+            stop,
+            once=once,
+            flush_timeout_s=self._flush_timeout_s,
+            reconnect_max_backoff_s=self._settings.connectors.reconnect_max_backoff_s,
+            prepare=prepare,
+            on_retry=on_retry,
         )
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -214,6 +231,8 @@ class SharePointSource:
                 entry = _Library(key=key, site=site, config=library)
                 if state is None or state.token is None:
                     entry.crawl = _Crawl("initial crawl" if state is None else "resumed crawl")
+                elif state.policy != self._policy:
+                    entry.crawl = _Crawl("compliance policy changed")
                 self._libraries.append(entry)
         log.info(
             "connector.opened",
@@ -222,6 +241,7 @@ class SharePointSource:
             libraries=len(self._libraries),
             known_documents=sum(1 for s in self._published.values() if s.live),
             auth=self._tokens.description,
+            checkpoint=self._store.store.where,
         )
 
     def poll(self, timeout: float) -> Batch[SharePointBatchCheckpoint] | None:
@@ -445,6 +465,7 @@ class SharePointSource:
             token=start_token,
             folders=crawl.folders,
             crawled_at=datetime.now(UTC),
+            policy=self._policy,
         )
         library.crawl = None
         library.due_at = now
@@ -562,12 +583,14 @@ class SharePointSource:
         fingerprint = stable_hash(
             title, uri, acl.model_dump_json(), json.dumps([placement, tags], sort_keys=True)
         )
+        policy = policy_fingerprint(self._settings, tags)
         if (
             previous is not None
             and previous.live
             and previous.etag == item.etag
             and previous.f == fingerprint
             and previous.lib == library.key
+            and previous.p == policy
         ):
             builder.skipped += 1
             return True
@@ -626,7 +649,9 @@ class SharePointSource:
             return True
         builder.events.append(event)
         etag = item.etag or "sha:" + stable_hash(main.text)
-        builder.items[unique_id] = ItemState(v=version, lib=library.key, etag=etag, f=fingerprint)
+        builder.items[unique_id] = ItemState(
+            v=version, lib=library.key, etag=etag, f=fingerprint, p=policy
+        )
         return True
 
     def _delete_here(

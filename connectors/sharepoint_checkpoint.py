@@ -2,20 +2,27 @@
 published.
 
 Saved as JSON next to the other connectors' checkpoints (``checkpoint_path(state_dir,
-"sharepoint", source_id)``), replaced atomically (temporary file, fsync, rename) like
-:class:`connectors.checkpoint.CheckpointStore`, which is typed to the file-system checkpoint.
+"sharepoint", source_id)``) and on Kafka's ``connect-offsets`` through a
+:class:`connectors.state.StateStore`.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.state import (
+    Checkpoint,
+    FileStateStore,
+    StateStore,
+    load_checkpoint,
+    local_path,
+    save_checkpoint,
+)
 
 
 class ItemState(BaseModel):
@@ -25,7 +32,9 @@ class ItemState(BaseModel):
     re-homes it); ``etag``: the file's ETag when its content was published, ``None`` once
     deleted (the entry stays, so a restored file gets a higher version); ``f``: fingerprint
     of everything else the event carried (name, URL, ACL, metadata); ``r``: fingerprint of
-    the file state last dead-lettered, so the same bad file is reported once.
+    the file state last dead-lettered, so the same bad file is reported once; ``p``: the
+    policy fingerprint it was published under (:func:`connectors.state.policy_fingerprint`
+    of its tags), so a changed policy publishes the unchanged file again.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -34,6 +43,7 @@ class ItemState(BaseModel):
     etag: str | None = None
     f: str | None = None
     r: str | None = None
+    p: str | None = None
 
     @property
     def live(self) -> bool:
@@ -43,16 +53,19 @@ class ItemState(BaseModel):
 class LibraryState(BaseModel):
     """One configured library: its list id, the change token the next read starts from
     (``None``: a full crawl is needed), the folders seen (UniqueId -> server-relative URL, so
-    a renamed, moved or deleted folder triggers a re-crawl) and when it was last crawled."""
+    a renamed, moved or deleted folder triggers a re-crawl), when it was last crawled, and
+    the compliance policy of that crawl (:func:`connectors.state.policy_fingerprint` without
+    tags): a different one at start crawls the library again."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     list_id: str | None = None
     token: str | None = None
     folders: dict[str, str] = Field(default_factory=dict)
     crawled_at: datetime | None = None
+    policy: str | None = None
 
 
-class SharePointCheckpoint(BaseModel):
+class SharePointCheckpoint(Checkpoint):
     model_config = ConfigDict(extra="forbid")
     schema_version: Literal[1] = 1
     source_id: str
@@ -69,34 +82,21 @@ class SharePointBatchCheckpoint:
 
 
 class SharePointCheckpointStore:
-    """Loads and atomically saves one :class:`SharePointCheckpoint`."""
+    """Loads and saves one :class:`SharePointCheckpoint` (a path: the local file alone)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, store: Path | StateStore) -> None:
+        self.store: StateStore = FileStateStore(store) if isinstance(store, Path) else store
+
+    @property
+    def path(self) -> Path:
+        path = local_path(self.store)
+        if path is None:
+            raise AttributeError("this checkpoint store has no local file")
+        return path
 
     def load(self, source_id: str) -> SharePointCheckpoint:
-        if not self.path.exists():
-            return SharePointCheckpoint(source_id=source_id)
-        return SharePointCheckpoint.model_validate_json(self.path.read_bytes())
+        loaded = load_checkpoint(self.store, SharePointCheckpoint)
+        return loaded or SharePointCheckpoint(source_id=source_id)
 
     def save(self, checkpoint: SharePointCheckpoint) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = checkpoint.model_dump_json(exclude_none=True).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        try:
-            dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        save_checkpoint(self.store, checkpoint)

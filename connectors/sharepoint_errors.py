@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from connectors.base import SourceUnavailable
+
 
 class SharePointError(RuntimeError):
     """Base class of the SharePoint source's failures."""
 
 
-class SharePointUnavailable(SharePointError):
+class SharePointUnavailable(SharePointError, SourceUnavailable):
     """Transient: SharePoint or Entra ID could not be reached, answered 5xx, or the wait was
     interrupted. Retried with backoff while watching; raised by a ``--once`` run."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -27,12 +28,13 @@ import structlog
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
+from connectors import base
 from connectors.base import Batch, Publisher, Source
-from connectors.checkpoint import checkpoint_path
 from connectors.publisher import dead_letter_room
-from connectors.runner import RunSummary, run_source
+from connectors.runner import RetryReport, RunSummary, run_source
 from connectors.sql_config import SqlConfigError, SqlSourceConfig, WatermarkKind
 from connectors.sql_state import RowState, SqlBatchCheckpoint, SqlCheckpoint, SqlCheckpointStore
+from connectors.state import StateStore, policy_fingerprint, source_state
 from infra.settings import Settings
 from schemas import ChangeEvent, DeadLetter, Stage, document_key
 from schemas.keys import stable_hash
@@ -44,7 +46,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TRUE_TEXT = frozenset({"1", "t", "true", "y", "yes", "deleted"})
 
 
-class SourceUnavailable(RuntimeError):
+class SourceUnavailable(base.SourceUnavailable):
     """The database could not be reached or queried (retried while watching)."""
 
 
@@ -91,14 +93,17 @@ class SqlSource:
         publisher: Publisher,
         *,
         flush_timeout_s: float = 30.0,
+        state: StateStore | None = None,
     ) -> None:
         self._config = config
         self._settings = settings
         self._publisher = publisher
         self._flush_timeout_s = flush_timeout_s
         self._store = SqlCheckpointStore(
-            checkpoint_path(settings.connectors.state_dir, "sql", config.source_id)
+            state or source_state(settings, "sql", config.source_id, publisher)
         )
+        self._policy = policy_fingerprint(settings, ())
+        self._full_pass = False
         self._closed = threading.Event()
         self._once = False
         self._engine: Engine | None = None
@@ -121,14 +126,29 @@ class SqlSource:
     def checkpoint_file(self) -> Path:
         return self._store.path
 
-    def run(self, stop: threading.Event, once: bool = False) -> RunSummary:
+    def run(
+        self,
+        stop: threading.Event,
+        once: bool = False,
+        *,
+        prepare: Callable[[], object] | None = None,
+        on_retry: RetryReport | None = None,
+    ) -> RunSummary:
         """Publish the first pass and checkpoint; with ``once`` return after it, otherwise
-        keep polling until ``stop`` is set. In ``once`` mode :class:`SourceUnavailable` and
-        :class:`connectors.base.PublishError` propagate."""
+        keep polling until ``stop`` is set (a database unreachable at start, or Kafka lost,
+        is retried with backoff from the checkpoint). In ``once`` mode
+        :class:`SourceUnavailable` and :class:`connectors.base.PublishError` propagate."""
         self._once = once
         source: Source[SqlBatchCheckpoint] = self
         return run_source(
-            source, self._publisher, stop, once=once, flush_timeout_s=self._flush_timeout_s
+            source,
+            self._publisher,
+            stop,
+            once=once,
+            flush_timeout_s=self._flush_timeout_s,
+            reconnect_max_backoff_s=self._settings.connectors.reconnect_max_backoff_s,
+            prepare=prepare,
+            on_retry=on_retry,
         )
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -139,6 +159,9 @@ class SqlSource:
         self._published = dict(self._committed.rows)
         self._watermark = self._committed.watermark
         self._aware = self._committed.aware
+        # A changed compliance policy (name or connectors.policy_version): read every row
+        # again and publish those published under another policy.
+        self._full_pass = self._committed.policy != self._policy
         self._pass = None
         self._snapshot_done = False
         self._failures = 0
@@ -159,6 +182,8 @@ class SqlSource:
             database=self._safe_url(),
             known_documents=sum(1 for s in self._published.values() if s.live),
             watermark=self._watermark,
+            checkpoint=self._store.store.where,
+            full_pass=self._full_pass,
         )
 
     def poll(self, timeout: float) -> Batch[SqlBatchCheckpoint] | None:
@@ -210,6 +235,9 @@ class SqlSource:
         changed = False
         if rows:
             self._committed.rows.update(rows)
+            changed = True
+        if checkpoint.policy is not None and checkpoint.policy != self._committed.policy:
+            self._committed.policy = checkpoint.policy
             changed = True
         if checkpoint.watermark is not None and checkpoint.watermark != self._committed.watermark:
             self._committed.watermark = checkpoint.watermark
@@ -292,12 +320,15 @@ class SqlSource:
                     self._next_keyset_at = time.monotonic() + config.keyset_interval_s
         self._failures = 0
         snapshot_complete = False
+        policy: str | None = None
         if (
             current.rows // config.progress_every
             > (current.rows - len(rows)) // config.progress_every
         ):
             log.info("connector.scan_progress", source=self.source_id, rows=current.rows)
         if finished:
+            if self._full_pass and current.low is None:
+                policy, self._full_pass = self._policy, False  # every row was read again
             self._pass = None
             self._next_pass_at = time.monotonic() + config.poll_interval_s
             if not self._snapshot_done:
@@ -313,7 +344,7 @@ class SqlSource:
             events=tuple(builder.events),
             dead_letters=tuple(builder.dead_letters),
             checkpoint=SqlBatchCheckpoint(
-                rows=builder.rows, watermark=self._watermark, aware=self._aware
+                rows=builder.rows, watermark=self._watermark, aware=self._aware, policy=policy
             ),
             skipped=builder.skipped,
             ignored=builder.ignored,
@@ -356,8 +387,11 @@ class SqlSource:
         try:
             document = config.mapping.to_document(row)
             content_hash = document.content_hash()
+            policy = policy_fingerprint(self._settings, document.tags)
             previous = self._published.get(document_id)
-            if previous is not None and content_hash in (previous.h, previous.r):
+            if previous is not None and (
+                content_hash == previous.r or (content_hash == previous.h and previous.p == policy)
+            ):
                 builder.skipped += 1
                 return
             if previous is not None:
@@ -371,7 +405,7 @@ class SqlSource:
             self._reject(document_id, row, reason, builder)
             return
         builder.events.append(event)
-        self._set(document_id, RowState(v=version, h=content_hash), builder)
+        self._set(document_id, RowState(v=version, h=content_hash, p=policy), builder)
 
     def _delete(
         self,
@@ -456,7 +490,7 @@ class SqlSource:
 
     def _low_bound(self) -> Any:
         """The lowest watermark value the next pass reads (``None``: read everything)."""
-        if self._watermark is None:
+        if self._watermark is None or self._full_pass:
             return None
         if self._config.watermark_kind is WatermarkKind.INTEGER:
             return self._watermark - self._config.overlap_versions

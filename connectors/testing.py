@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 
 from connectors.base import PublishError
 from connectors.publisher import oversized_dead_letter
+from connectors.state import MemoryStateStore, StateStore
 from infra.settings import KafkaSettings
 from schemas import ChangeEvent, DeadLetter
 
@@ -22,9 +23,19 @@ class InMemoryPublisher:
     broker outage would. With ``max_event_bytes``, larger events become ``oversized`` dead
     letters as in :class:`connectors.publisher.KafkaPublisher`, and ``flush`` returns their
     keys. Thread-safe, so a test can watch a source running in a thread.
+
+    ``checkpoints`` plays the Kafka copy of the sources' checkpoints (``connect-offsets``,
+    by ``<kind>/<source_id>``): pass one dict to the publishers of two "hosts" to move a
+    source between them.
     """
 
-    def __init__(self, *, max_event_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        max_event_bytes: int | None = None,
+        checkpoints: MutableMapping[str, bytes] | None = None,
+    ) -> None:
+        self.checkpoints: MutableMapping[str, bytes] = {} if checkpoints is None else checkpoints
         self.events: list[ChangeEvent] = []
         self.dead_letters: list[DeadLetter] = []
         self.flushes = 0
@@ -68,6 +79,10 @@ class InMemoryPublisher:
             self._pending_letters.clear()
             self._changed.notify_all()
             return dead_keys
+
+    def checkpoint_store(self, key: str) -> StateStore:
+        """The in-memory stand-in of the checkpoint copy on ``connect-offsets``."""
+        return MemoryStateStore(self.checkpoints, key)
 
     def wait_for(self, predicate: Callable[[InMemoryPublisher], bool], timeout: float) -> bool:
         """Block until ``predicate(self)`` holds after a flush, or ``timeout`` seconds pass."""

@@ -60,7 +60,7 @@ def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
         settings.audit_topic: {**plain, "retention.ms": str(AUDIT_RETENTION_MS)},
         settings.dsr_topic: {**plain, "retention.ms": str(AUDIT_RETENTION_MS)},
     }
-    return [
+    specs = [
         NewTopic(
             name,
             num_partitions=settings.partitions,
@@ -69,6 +69,21 @@ def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
         )
         for name, config in configs.items()
     ]
+    # Connector checkpoints keyed <kind>/<source_id>: compaction keeps the latest per source.
+    specs.append(
+        NewTopic(
+            connect_offsets_topic(settings),
+            num_partitions=1,
+            replication_factor=settings.replication_factor,
+            config={"cleanup.policy": "compact", **large},
+        )
+    )
+    return specs
+
+
+def connect_offsets_topic(settings: KafkaSettings) -> str:
+    """The compacted topic holding every connector's latest checkpoint."""
+    return settings.topic("connect-offsets")
 
 
 def ensure_topics(

@@ -224,6 +224,27 @@ class ConnectorSettings(BaseModel):
         default_factory=dict,
         description="extra tags for documents under a relative path prefix, e.g. clinic/: [phi]",
     )
+    policy_version: str | None = Field(
+        default=None,
+        description="version of the compliance policy the documents are evaluated under; "
+        "changing it (or compliance.policy, or a document's tags) re-publishes unchanged "
+        "documents so they are evaluated again",
+    )
+    state_in_kafka: bool = Field(
+        default=True,
+        description="also keep checkpoints in the compacted topic <prefix>connect-offsets, "
+        "so a connector moved to another host resumes (the local file is a cache)",
+    )
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="serve Prometheus metrics on this port; 0 = off"
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="bind address of the metrics")
+    reconnect_max_backoff_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="longest wait between attempts to reach a lost Kafka, database or "
+        "SharePoint while watching (exponential backoff from 1 s)",
+    )
 
     def tags_for(self, relative_path: str) -> tuple[str, ...]:
         """The source's tags plus those of every matching path prefix, sorted, unique."""

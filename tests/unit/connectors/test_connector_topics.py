@@ -41,22 +41,34 @@ class FakeAdmin:
 
 
 def test_creates_all_missing_topics_with_their_retention() -> None:
-    """All seven topics are created; raw topics keep raw_retention_ms, audit keeps 7 years."""
+    """All eight topics are created (connect-offsets compacted); raw topics keep
+    raw_retention_ms, audit keeps 7 years."""
     settings = KafkaSettings(topic_prefix="t.", partitions=3, raw_retention_ms=3_600_000)
     admin = FakeAdmin(present={"t.audit"})
 
     result = ensure_topics(settings, admin_factory=lambda _config: admin)
 
     specs = {spec.topic: spec for spec in admin.created}
-    assert set(specs) == {"t.changes", "t.clean", "t.chunks", "t.dlq", "t.dlq.raw", "t.dsr"}
+    assert set(specs) == {
+        "t.changes",
+        "t.clean",
+        "t.chunks",
+        "t.dlq",
+        "t.dlq.raw",
+        "t.dsr",
+        "t.connect-offsets",
+    }
     assert result.existing == ("t.audit",)
-    assert all(spec.num_partitions == 3 for spec in specs.values())
+    assert all(spec.num_partitions == 3 for name, spec in specs.items() if "offsets" not in name)
     assert specs["t.changes"].config is not None
     assert specs["t.changes"].config["retention.ms"] == "3600000"
     assert specs["t.dlq.raw"].config is not None
     assert specs["t.dlq.raw"].config["retention.ms"] == "3600000"
     assert specs["t.dsr"].config is not None
     assert specs["t.dsr"].config["retention.ms"] == str(AUDIT_RETENTION_MS)
+    offsets = specs["t.connect-offsets"]
+    assert offsets.config is not None and offsets.config["cleanup.policy"] == "compact"
+    assert offsets.num_partitions == 1
 
 
 def test_topic_created_concurrently_counts_as_existing() -> None:

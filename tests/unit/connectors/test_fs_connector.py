@@ -177,20 +177,24 @@ def test_rename_while_stopped_is_delete_plus_upsert(root: Path, settings: Settin
 
 
 def test_undecodable_and_oversized_files_are_dead_lettered(root: Path, settings: Settings) -> None:
-    """Bad files become dead letters with a reason, and the good files are still published."""
+    """Bad files become dead letters with a reason, and the good files are still published;
+    text in a legacy encoding is decoded, not dead-lettered."""
     write(root / "good.md", "fine")
     write(root / "latin1.txt", b"caf\xe9 au lait")
+    write(root / "binary.txt", b"\x00\x01\x02\x03\xff\xfe\x00" * 20)
     write(root / "big.txt", "x" * 5000)
 
     publisher, summary = run_once(root, settings)
 
-    assert [e.document_id for e in publisher.events] == ["good.md"]
+    assert [e.document_id for e in publisher.events] == ["good.md", "latin1.txt"]
+    assert publisher.events[1].content == "café au lait"
     letters = {letter.key: letter for letter in publisher.dead_letters}
     source = default_source_id(root)
-    undecodable = letters[f"{source}/latin1.txt"]
+    undecodable = letters[f"{source}/binary.txt"]
     assert undecodable.stage.value == "connector"
     assert undecodable.error_class == "FileUndecodable"
-    assert undecodable.original() == b"caf\xe9 au lait"
+    assert undecodable.message.startswith("Undecodable: binary.txt: ")
+    assert undecodable.original() == b"\x00\x01\x02\x03\xff\xfe\x00" * 20
     oversized = letters[f"{source}/big.txt"]
     assert oversized.error_class == "FileTooLarge"
     assert "max_file_bytes" in oversized.message
