@@ -7,7 +7,7 @@ export RAGSTREAM_COMPLIANCE__ALLOW_DEV_KEY="${RAGSTREAM_COMPLIANCE__ALLOW_DEV_KE
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 echo "== compliance (labelled corpus, ragstream batch vs per-text Presidio)"
-$PY -m bench.compliance.run --n 800 --out bench/results
+$PY -m bench.compliance.run --out bench/results
 echo "== embedding (batch sizes, threads, length sorting)"
 $PY bench/embedding/run.py
 echo "== pipeline (real Kafka + worker + OpenSearch vs bare stages vs naive loop)"
