@@ -125,7 +125,19 @@ def worker() -> None:
 
 @connect_app.command("filesystem")
 def connect_filesystem(
-    path: Annotated[Path, typer.Argument(help="folder to watch", resolve_path=True)],
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="folder to watch (or `root` in --config)", resolve_path=True),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="YAML or JSON file: root, source_id, tags, path_tags, rescan_interval_s "
+            "(see connectors/README.md); options given as well add to or override it",
+            dir_okay=False,
+        ),
+    ] = None,
     once: Annotated[
         bool, typer.Option("--once", help="publish the initial scan, then exit")
     ] = False,
@@ -156,40 +168,72 @@ def connect_filesystem(
             "--path-tag", help="PREFIX=TAG: tag files under a relative path (clinic/=phi)"
         ),
     ] = None,
+    metrics_port: cli_sources.MetricsPort = None,
 ) -> None:
-    """Publish the text and Markdown files under PATH as change events, then follow changes.
+    """Publish the documents under PATH as change events, then follow changes.
 
-    An initial scan publishes what changed since the last run (checkpoint under
-    RAGSTREAM_CONNECTORS__STATE_DIR); then creates, edits, renames and deletes are published
-    as they happen, with a full rescan every --rescan-interval seconds and whenever
-    notifications were lost. Unreadable or oversized files and unreadable folders go to the
-    raw dead-letter topic; documents under an unreadable folder are kept, never deleted.
-    Tags select compliance frameworks (phi: HIPAA, financial: SOX, california: CCPA).
+    Reads text, Markdown, CSV, PDF, DOCX, PPTX, XLSX, HTML and e-mail (.eml, attachments as
+    documents of their own). An initial scan publishes what changed since the last run
+    (checkpoint under RAGSTREAM_CONNECTORS__STATE_DIR and on the topic <prefix>connect-offsets,
+    so the connector can move to another host); then creates, edits, renames and deletes are
+    published as they happen, with a full rescan every --rescan-interval seconds and whenever
+    notifications were lost. Unreadable, encrypted, corrupt or oversized files and unreadable
+    folders go to the raw dead-letter topic; documents under an unreadable folder are kept,
+    never deleted. Tags select compliance frameworks (phi: HIPAA, financial: SOX,
+    california: CCPA); when the tags or the compliance policy change, unchanged files are
+    published again. While watching, a lost Kafka is retried with backoff.
     """
     from dataclasses import asdict
 
-    from connectors.base import PublishError
+    from connectors.base import PublishError, SourceUnavailable
     from connectors.filesystem import FileSystemSource, RootNotFound
+    from connectors.fs_config import (
+        FileSystemConfigError,
+        FileSystemSourceConfig,
+        load_filesystem_config,
+    )
     from connectors.publisher import KafkaPublisher
     from infra.kafka_admin import TopicSetupError, ensure_topics
 
+    file_config: FileSystemSourceConfig | None = None
+    if config is not None:
+        try:
+            file_config = load_filesystem_config(config)
+        except FileSystemConfigError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    root = path or (file_config.root if file_config is not None else None)
+    if root is None:
+        typer.echo("error: give the folder (PATH) or --config FILE with root", err=True)
+        raise typer.Exit(2)
     s = _settings()
     path_tags = dict(s.connectors.path_tags)
+    if file_config is not None:
+        for prefix, values in file_config.path_tags.items():
+            path_tags[prefix] = (*path_tags.get(prefix, ()), *values)
     for item in path_tag or []:
         prefix, sep, value = item.partition("=")
         if not sep or not value:
             typer.echo(f"error: --path-tag wants PREFIX=TAG, got {item!r}", err=True)
             raise typer.Exit(2)
         path_tags[prefix] = (*path_tags.get(prefix, ()), value)
-    if not path.is_dir():
-        typer.echo(f"error: folder {path} does not exist or is not a directory", err=True)
+    if not root.is_dir():
+        typer.echo(f"error: folder {root} does not exist or is not a directory", err=True)
         raise typer.Exit(1)
     update: dict[str, object] = {
-        "tags": (*s.connectors.tags, *(tag or [])),
+        "tags": (
+            *s.connectors.tags,
+            *(file_config.tags if file_config is not None else ()),
+            *(tag or []),
+        ),
         "path_tags": path_tags,
     }
+    if source_id is None and file_config is not None:
+        source_id = file_config.source_id
     if source_id is not None:
         update["source_id"] = source_id
+    if rescan_interval is None and file_config is not None:
+        rescan_interval = file_config.rescan_interval_s
     if rescan_interval is not None:
         update["rescan_interval_s"] = rescan_interval
     connectors = s.connectors.model_copy(update=update)
@@ -197,11 +241,23 @@ def connect_filesystem(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    cli_sources.start_metrics(s, metrics_port)
     publisher = KafkaPublisher(s.kafka)
+    source = FileSystemSource(root, s, publisher)
+    typer.echo(
+        f"connect filesystem: source {source.source_id} ({root}) -> {s.kafka.changes_topic} "
+        f"at {s.kafka.bootstrap_servers}; checkpoint {source.checkpoint_file}"
+        + ("; once" if once else "; Ctrl-C to stop"),
+        err=True,
+    )
     try:
-        ensure_topics(s.kafka)
-        summary = FileSystemSource(path, s, publisher).run(stop, once=once)
-    except (PublishError, TopicSetupError, RootNotFound) as exc:
+        summary = source.run(
+            stop,
+            once=once,
+            prepare=lambda: ensure_topics(s.kafka),
+            on_retry=cli_sources.retry_reporter("filesystem"),
+        )
+    except (PublishError, TopicSetupError, RootNotFound, SourceUnavailable) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     finally:

@@ -17,6 +17,7 @@ import typer
 
 from infra.logs import configure_logging
 from infra.settings import Settings, get_settings
+from ragstream.cli_sources import MetricsPort, retry_reporter, start_metrics
 
 _connect_app = typer.Typer(
     help="Run a source connector that publishes change events to Kafka.", no_args_is_help=True
@@ -48,6 +49,7 @@ def connect_sharepoint(
         bool,
         typer.Option("--once", help="publish what changed since the last run, then exit"),
     ] = False,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Publish the files of SharePoint Online document libraries as change events, then
     follow their change logs.
@@ -55,13 +57,15 @@ def connect_sharepoint(
     The first run crawls every configured library (text extracted from PDF, Office, HTML,
     e-mail and text files; readers from the items' permissions); later runs read the change
     log from the change token in the checkpoint (RAGSTREAM_CONNECTORS__STATE_DIR, file
-    sharepoint-<source_id>.json). Files that cannot become text go to the raw dead-letter
-    topic. Exit status: 2 for a configuration or credential problem, 1 when SharePoint or
-    Kafka could not be reached (the next run resumes from the checkpoint).
+    sharepoint-<source_id>.json, and on the topic <prefix>connect-offsets). Files that
+    cannot become text go to the raw dead-letter topic. While watching, a lost SharePoint or
+    Kafka is retried with backoff from the checkpoint. Exit status: 2 for a configuration or
+    credential problem, 1 when SharePoint or Kafka could not be reached (the next run
+    resumes from the checkpoint).
     """
     from dataclasses import asdict
 
-    from connectors.base import PublishError
+    from connectors.base import PublishError, SourceUnavailable
     from connectors.publisher import KafkaPublisher
     from connectors.sharepoint import SharePointSource
     from connectors.sharepoint_config import load_sharepoint_config
@@ -81,6 +85,7 @@ def connect_sharepoint(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    start_metrics(s, metrics_port)
     publisher = KafkaPublisher(s.kafka, client_id=f"ragstream-sharepoint-{source_config.source_id}")
     source = SharePointSource(source_config, s, publisher)
     libraries = sum(len(site.libraries) for site in source_config.sites)
@@ -93,12 +98,16 @@ def connect_sharepoint(
         err=True,
     )
     try:
-        ensure_topics(s.kafka)
-        summary = source.run(stop, once=once)
+        summary = source.run(
+            stop,
+            once=once,
+            prepare=lambda: ensure_topics(s.kafka),
+            on_retry=retry_reporter("sharepoint"),
+        )
     except (SharePointConfigError, SharePointAuthError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    except (SharePointError, PublishError, TopicSetupError) as exc:
+    except (SharePointError, PublishError, SourceUnavailable, TopicSetupError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     finally:

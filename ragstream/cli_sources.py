@@ -1,4 +1,5 @@
-"""Source commands: ``schemas export`` and ``connect sql``.
+"""Source commands: ``schemas export`` and ``connect sql``, and what every ``connect``
+command shares (``--metrics-port``, progress output while reconnecting).
 
 Register them on the main CLI with ``cli_sources.register(app, connect_app)``; the module's
 own ``app`` (``python -m ragstream.cli_sources``) carries the same commands.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +39,50 @@ def _settings() -> Settings:
     s = get_settings()
     configure_logging(s.log.level, s.log.json_logs)
     return s
+
+
+MetricsPort = Annotated[
+    int | None,
+    typer.Option(
+        "--metrics-port",
+        min=0,
+        max=65535,
+        help="serve Prometheus metrics (events published, dead letters, errors, lag) on this "
+        "port at /metrics (default connectors.metrics_port; 0 = off); bound to "
+        "connectors.metrics_host, 127.0.0.1 by default",
+    ),
+]
+
+
+def start_metrics(settings: Settings, port: int | None) -> None:
+    """Serve the connector's metrics when a port is set (option, else settings)."""
+    from connectors.metrics import serve_metrics
+
+    chosen = settings.connectors.metrics_port if port is None else port
+    if chosen <= 0:
+        return
+    host = settings.connectors.metrics_host
+    try:
+        bound = serve_metrics(chosen, host)
+    except OSError as exc:
+        typer.echo(
+            f"error: cannot serve metrics on {host}:{chosen}: {exc.strerror or exc}", err=True
+        )
+        raise typer.Exit(1) from exc
+    typer.echo(f"metrics: http://{host}:{bound}/metrics", err=True)
+
+
+def retry_reporter(kind: str) -> Callable[[BaseException, int, float], None]:
+    """Progress output for a watching connector that lost Kafka, its database or SharePoint."""
+
+    def report(error: BaseException, attempt: int, delay: float) -> None:
+        typer.echo(
+            f"connect {kind}: {error}; retrying in {delay:.0f}s (attempt {attempt}), "
+            "resuming from the checkpoint",
+            err=True,
+        )
+
+    return report
 
 
 @schemas_app.command("export")
@@ -85,19 +131,22 @@ def connect_sql(
     once: Annotated[
         bool, typer.Option("--once", help="publish what changed since the last run, then exit")
     ] = False,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Publish the rows of a database table or query as change events, then follow changes.
 
     Rows are read by a high watermark column (updated_at or a version) with an overlap
     window for late commits; only rows whose document changed are published. Deletes come
     from a soft-delete column or a periodic comparison of the keys. The checkpoint lives
-    under RAGSTREAM_CONNECTORS__STATE_DIR as sql-<source_id>.json.
+    under RAGSTREAM_CONNECTORS__STATE_DIR as sql-<source_id>.json and on the topic
+    <prefix>connect-offsets. While watching, a lost database or Kafka is retried with
+    backoff from the checkpoint.
     """
     from dataclasses import asdict
 
-    from connectors.base import PublishError
+    from connectors.base import PublishError, SourceUnavailable
     from connectors.publisher import KafkaPublisher
-    from connectors.sql import SourceUnavailable, SqlSource
+    from connectors.sql import SqlSource
     from connectors.sql_config import ConfigFileError, SqlConfigError, load_sql_config
     from infra.kafka_admin import TopicSetupError, ensure_topics
 
@@ -110,6 +159,7 @@ def connect_sql(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    start_metrics(s, metrics_port)
     publisher = KafkaPublisher(s.kafka, client_id=f"ragstream-sql-{source_config.source_id}")
     source = SqlSource(source_config, s, publisher)
     what = source_config.table or "query"
@@ -120,8 +170,9 @@ def connect_sql(
         err=True,
     )
     try:
-        ensure_topics(s.kafka)
-        summary = source.run(stop, once=once)
+        summary = source.run(
+            stop, once=once, prepare=lambda: ensure_topics(s.kafka), on_retry=retry_reporter("sql")
+        )
     except SqlConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
