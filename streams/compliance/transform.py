@@ -32,13 +32,15 @@ class Finding:
 # NER labels that other, more specific recognisers often overlap ("MRN: 1234567" read as
 # a date): on a tie in strictness the specific type names the finding.
 GENERIC_ENTITIES = frozenset({"DATE_TIME", "LOCATION", "NRP", "URL", "PERSON"})
-# Types found from a label or layout alone: a recogniser that knows the format names the
-# finding ("SSN 536-22-8147" is a US_SSN rather than a labelled NATIONAL_ID).
-LABELLED_ENTITIES = frozenset({"NATIONAL_ID"})
+# Types found from a label or a loose layout alone: a recogniser that knows a strict format
+# names the finding ("SSN 536-22-8147" is a US_SSN rather than a labelled NATIONAL_ID, or a
+# phone number, which libphonenumber's "possible" leniency also accepts for most digit groups).
+LABELLED_ENTITIES = frozenset({"NATIONAL_ID", "PHONE_NUMBER"})
 
 
 def specificity(entity_type: str) -> int:
-    """0 for generic NER labels, 1 for label-based types, 2 for format-checked types."""
+    """0 for generic NER labels, 1 for label-based or loosely checked types, 2 for strict
+    formats (checksums, fixed layouts)."""
     if entity_type in GENERIC_ENTITIES:
         return 0
     return 1 if entity_type in LABELLED_ENTITIES else 2

@@ -100,3 +100,17 @@ def test_engine_removes_values_a_kept_type_overlaps(engine_for: EngineFactory) -
     for raw in ("4131034282458809939", "60-56-85-91", "0490 75 40 81", "788-063", "063 966"):
         assert all(raw not in (r.text or "") for r in results), raw
     assert "<CREDIT_CARD>" in (results[0].text or "")
+
+
+def test_a_strict_format_names_a_cluster_over_a_loose_phone_layout() -> None:
+    """"SSN 412-67-3390" is also a possible phone number; the SSN format names it."""
+    from streams.compliance.detector import Detection
+    from streams.compliance.policy import Action
+    from streams.compliance.transform import resolve
+
+    dets = [
+        Detection("PHONE_NUMBER", 4, 15, 0.75),
+        Detection("US_SSN", 4, 15, 0.6),
+    ]
+    (finding,) = resolve(dets, lambda _: Action.REDACT)
+    assert finding.entity_type == "US_SSN"
