@@ -7,10 +7,12 @@
 #   compose/stack.sh status [service...]   service, pid, port, health (read-only, installs nothing)
 #   compose/stack.sh check  [service...]   smoke tests (k-NN query, Kafka round trip, ...; installs nothing)
 #   compose/stack.sh logs   service        tail the service log
+#   compose/stack.sh pin                   download every artifact set, write compose/artifacts.sha256
 #
 # Services: kafka opensearch postgres connect. postgres/connect start only when named,
 # or with RAGSTREAM_STACK_CDC=1. See compose/README.md.
 set -euo pipefail
+umask 022   # configs, jars and dirs must be readable by the unprivileged service user
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$SCRIPT_DIR/.." && pwd)"
@@ -36,11 +38,13 @@ KAFKA_HEAP="${RAGSTREAM_KAFKA_HEAP:-512m}"
 OPENSEARCH_HEAP="${RAGSTREAM_OPENSEARCH_HEAP:-768m}"
 CONNECT_HEAP="${RAGSTREAM_CONNECT_HEAP:-512m}"
 OPENSEARCH_NEURAL="${RAGSTREAM_OPENSEARCH_NEURAL:-1}"   # install neural-search (hybrid query)
-OS_USER="${RAGSTREAM_STACK_USER:-ragstream}"            # OpenSearch refuses to run as root
+STACK_USER="${RAGSTREAM_STACK_USER:-ragstream}"         # Kafka, Connect and OpenSearch run as this user
 PG_USER=postgres
 PG_PASSWORD="${RAGSTREAM_POSTGRES_PASSWORD:-postgres}"
 PG_DB="${RAGSTREAM_POSTGRES_DB:-ragstream}"
 START_TIMEOUT="${RAGSTREAM_STACK_TIMEOUT:-180}"
+CHECKSUMS="${RAGSTREAM_STACK_CHECKSUMS:-$SCRIPT_DIR/artifacts.sha256}"   # pinned SHA-256 of every jar/zip
+MAVEN_REPO="${RAGSTREAM_MAVEN_REPO:-}"   # Maven local repository (default ~/.m2/repository)
 
 DIST="$STACK_DIR/dist"     # downloaded artifacts (cached)
 LOGS="$STACK_DIR/logs"     # process output
@@ -106,13 +110,83 @@ ensure_maven() {
   command -v mvn >/dev/null || apt_install maven
 }
 
+# ------------------------------------------------------------------ unprivileged user
+# Kafka, Connect and OpenSearch run as $STACK_USER (a system user without a login shell) when the
+# script runs as root; otherwise they run as the invoking (already unprivileged) user.
+ensure_stack_user() {
+  [[ $EUID -eq 0 ]] || return 0
+  id -u "$STACK_USER" >/dev/null 2>&1 && return 0
+  log "creating system user $STACK_USER"
+  useradd --system --user-group --no-create-home --home-dir "$STACK_DIR" --shell /usr/sbin/nologin "$STACK_USER"
+}
+run_user() { if [[ $EUID -eq 0 ]]; then echo "$STACK_USER"; else echo -; fi; }
+as_stack_user() {  # as_stack_user CMD...: run CMD as the service user
+  if [[ $EUID -eq 0 ]]; then setpriv --reuid="$STACK_USER" --regid="$STACK_USER" --init-groups -- "$@"; else "$@"; fi
+}
+# own DIR...: everything under DIR belongs to the service user, including trees an older
+# version of this script created as root (up only; status and check never call it)
+own() {
+  [[ $EUID -eq 0 ]] || return 0
+  local d
+  for d in "$@"; do
+    [[ -e "$d" ]] || continue
+    if [[ -n "$(find "$d" ! -user "$STACK_USER" -print -quit)" ]]; then
+      log "chown -R $STACK_USER $d"
+      find "$d" ! -user "$STACK_USER" -exec chown -h "$STACK_USER:" {} +
+    fi
+  done
+}
+# readable_by_user SVC PATH...: die unless the service user can read every PATH
+readable_by_user() {
+  local svc="$1" p; shift
+  for p in "$@"; do
+    as_stack_user test -r "$p" \
+      || die "$svc: user $STACK_USER cannot read $p (are $STACK_DIR and every directory above it world-executable?)"
+  done
+}
+
 # ------------------------------------------------------------------ artifacts
+# verify_set NAME: every jar/zip in $DIST/NAME has the SHA-256 pinned in $CHECKSUMS, and every file
+# pinned for NAME is there. Refuses, and drops the set's stamp so the next up downloads it again,
+# on any difference.
+verify_set() {
+  local name="$1" dir="$DIST/$1" sum path rel n=0
+  local -A want=() seen=()
+  [[ -f "$CHECKSUMS" ]] || die "$CHECKSUMS is missing: refusing to use artifacts that cannot be verified"
+  while read -r sum path; do
+    [[ -z "$sum" || "$sum" == \#* ]] && continue
+    [[ "$path" == "$name/"* ]] && want["$path"]="$sum"
+  done <"$CHECKSUMS"
+  while read -r sum path; do
+    rel="$name/${path##*/}"; seen["$rel"]=1
+    if [[ -z "${want[$rel]:-}" ]]; then
+      printf '[stack] %s: not pinned in %s (sha256 %s)\n' "$rel" "$CHECKSUMS" "$sum" >&2; n=$((n + 1))
+    elif [[ "${want[$rel]}" != "$sum" ]]; then
+      printf '[stack] %s: SHA-256 MISMATCH: pinned %s, found %s\n' "$rel" "${want[$rel]}" "$sum" >&2; n=$((n + 1))
+    fi
+  done < <(find "$dir" -maxdepth 1 -type f \( -name '*.jar' -o -name '*.zip' \) -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+  for rel in "${!want[@]}"; do
+    [[ -n "${seen[$rel]:-}" ]] || { printf '[stack] %s: pinned but not downloaded\n' "$rel" >&2; n=$((n + 1)); }
+  done
+  if ((n)); then
+    rm -f "$dir/.complete"
+    die "refusing to use the '$name' artifacts: $n file(s) differ from the SHA-256 digests pinned in $CHECKSUMS (above). \
+A corrupted or tampered download: delete $dir and those artifacts under ${MAVEN_REPO:-~/.m2/repository}, then run up again. \
+A deliberate version change (RAGSTREAM_*_VERSION): pin the new digests with 'compose/stack.sh pin' (see compose/README.md)."
+  fi
+}
+
 # fetch NAME TRANSITIVE(true|false) COORD...   COORD = group:artifact:version[:type]
 # Copies the artifacts into $DIST/NAME via a generated pom; cached by a stamp of the inputs.
+# Every use, cached or fresh, checks the files against the pinned SHA-256 digests (verify_set).
+PINNING=0
 fetch() {
   local name="$1" transitive="$2"; shift 2
   local out="$DIST/$name" stamp="$*|$transitive"
-  if [[ -f "$out/.complete" && "$(cat "$out/.complete")" == "$stamp" ]]; then return 0; fi
+  if [[ -f "$out/.complete" && "$(cat "$out/.complete")" == "$stamp" ]]; then
+    ((PINNING)) || verify_set "$name"
+    return 0
+  fi
   ensure_maven
   log "downloading $name artifacts with Maven: $*"
   rm -rf "$out" "$DIST/.pom-$name"; mkdir -p "$DIST/.pom-$name"
@@ -128,14 +202,34 @@ fetch() {
 EOF
   local excl=""
   [[ "$transitive" == true ]] || excl="-DexcludeTransitive=true"
-  if ! JAVA_HOME="$JAVA_HOME_17" mvn -B -q -f "$DIST/.pom-$name/pom.xml" \
+  local repo=()
+  [[ -z "$MAVEN_REPO" ]] || repo=(-Dmaven.repo.local="$MAVEN_REPO")
+  # no --strict-checksums: Central has no .sha1 for some plugin zips (neural-search); the pinned
+  # SHA-256 digests (verify_set) are the check
+  if ! JAVA_HOME="$JAVA_HOME_17" mvn -B -q "${repo[@]}" -f "$DIST/.pom-$name/pom.xml" \
         org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
         -DincludeScope=runtime -DoutputDirectory="$out" $excl >"$LOGS/maven-$name.log" 2>&1; then
     tail -n 30 "$LOGS/maven-$name.log" >&2
     die "Maven download for $name failed (log: $LOGS/maven-$name.log)"
   fi
+  ((PINNING)) || verify_set "$name"
   printf '%s' "$stamp" >"$out/.complete"
 }
+
+fetch_kafka() {
+  fetch kafka true "org.apache.kafka:kafka_2.13:$KAFKA_VERSION" "org.apache.kafka:kafka-tools:$KAFKA_VERSION" \
+    "org.apache.kafka:connect-runtime:$KAFKA_VERSION" "org.slf4j:slf4j-reload4j:1.7.36"
+}
+fetch_opensearch() {
+  fetch opensearch false "org.opensearch.distribution.integ-test-zip:opensearch:$OPENSEARCH_VERSION:zip" \
+    "org.opensearch.plugin:opensearch-knn:$KNN_VERSION:zip" "org.opensearch.plugin:neural-search:$KNN_VERSION:zip"
+  fetch lang-painless false "org.opensearch.plugin:lang-painless:$OPENSEARCH_VERSION" \
+    "org.opensearch.plugin:opensearch-scripting-painless-spi:$OPENSEARCH_VERSION" \
+    "org.antlr:antlr4-runtime:$ANTLR_VERSION" "org.ow2.asm:asm:$ASM_VERSION" "org.ow2.asm:asm-util:$ASM_VERSION" \
+    "org.ow2.asm:asm-tree:$ASM_VERSION" "org.ow2.asm:asm-commons:$ASM_VERSION" "org.ow2.asm:asm-analysis:$ASM_VERSION"
+}
+fetch_debezium() { fetch debezium-postgres true "io.debezium:debezium-connector-postgres:$DEBEZIUM_VERSION"; }
+ARTIFACT_SETS=(kafka opensearch lang-painless debezium-postgres)
 
 # ------------------------------------------------------------------ processes
 pidfile() { echo "$PIDS/$1.pid"; }
@@ -210,8 +304,7 @@ kafka_classpath() { echo "$DIST/kafka/*"; }
 
 kafka_prepare() {
   find_java
-  fetch kafka true "org.apache.kafka:kafka_2.13:$KAFKA_VERSION" "org.apache.kafka:kafka-tools:$KAFKA_VERSION" \
-    "org.apache.kafka:connect-runtime:$KAFKA_VERSION" "org.slf4j:slf4j-reload4j:1.7.36"
+  fetch_kafka
   if ls "$DIST/kafka"/slf4j-api-2* >/dev/null 2>&1; then die "slf4j 2.x ended up on the Kafka classpath ($DIST/kafka)"; fi
   mkdir -p "$KAFKA_HOME/config" "$KAFKA_HOME/data"
   cat >"$KAFKA_HOME/config/log4j.properties" <<'EOF'
@@ -256,10 +349,14 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.retention.hours=168
 EOF
+  # the broker runs as $STACK_USER: it owns its data (also a data dir an older, root-run stack made)
+  ensure_stack_user
+  own "$KAFKA_HOME/data"
+  readable_by_user kafka "$KAFKA_HOME/config/server.properties" "$DIST/kafka/kafka_2.13-$KAFKA_VERSION.jar"
   if [[ ! -f "$KAFKA_HOME/data/meta.properties" ]]; then
     [[ -s "$KAFKA_HOME/cluster.id" ]] || head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$KAFKA_HOME/cluster.id"
     log "formatting Kafka KRaft storage (cluster id $(<"$KAFKA_HOME/cluster.id"))"
-    "$JAVA_HOME_17/bin/java" -Xmx256m -Dlog4j.configuration="file:$KAFKA_HOME/config/log4j.properties" \
+    as_stack_user "$JAVA_HOME_17/bin/java" -Xmx256m -Dlog4j.configuration="file:$KAFKA_HOME/config/log4j.properties" \
       -cp "$(kafka_classpath)" kafka.tools.StorageTool format -t "$(<"$KAFKA_HOME/cluster.id")" \
       -c "$KAFKA_HOME/config/server.properties" -g >"$LOGS/kafka-format.log" 2>&1 \
       || { tail -n 20 "$LOGS/kafka-format.log" >&2; die "kafka storage format failed (log: $LOGS/kafka-format.log)"; }
@@ -267,7 +364,7 @@ EOF
 }
 
 kafka_launch() {
-  launch kafka "$LOGS/kafka.log" - "$JAVA_HOME_17/bin/java" -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC \
+  launch kafka "$LOGS/kafka.log" "$(run_user)" "$JAVA_HOME_17/bin/java" -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC \
     -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true -Dlog4j.configuration="file:$KAFKA_HOME/config/log4j.properties" \
     -cp "$(kafka_classpath)" kafka.Kafka "$KAFKA_HOME/config/server.properties"
 }
@@ -281,22 +378,10 @@ opensearch_healthy() {
   curl -fsS --max-time 3 "$(os_url)/_cluster/health" 2>/dev/null | grep -Eq '"status":"(green|yellow)"'
 }
 
-ensure_os_user() {
-  id -u "$OS_USER" >/dev/null 2>&1 && return 0
-  [[ $EUID -eq 0 ]] || die "OpenSearch needs user '$OS_USER' (run once as root, or set RAGSTREAM_STACK_USER)"
-  log "creating system user $OS_USER"
-  useradd --system --user-group --no-create-home --home-dir "$STACK_DIR/opensearch" --shell /usr/sbin/nologin "$OS_USER"
-}
-
 opensearch_prepare() {
   find_java
-  fetch opensearch false "org.opensearch.distribution.integ-test-zip:opensearch:$OPENSEARCH_VERSION:zip" \
-    "org.opensearch.plugin:opensearch-knn:$KNN_VERSION:zip" "org.opensearch.plugin:neural-search:$KNN_VERSION:zip"
-  fetch lang-painless false "org.opensearch.plugin:lang-painless:$OPENSEARCH_VERSION" \
-    "org.opensearch.plugin:opensearch-scripting-painless-spi:$OPENSEARCH_VERSION" \
-    "org.antlr:antlr4-runtime:$ANTLR_VERSION" "org.ow2.asm:asm:$ASM_VERSION" "org.ow2.asm:asm-util:$ASM_VERSION" \
-    "org.ow2.asm:asm-tree:$ASM_VERSION" "org.ow2.asm:asm-commons:$ASM_VERSION" "org.ow2.asm:asm-analysis:$ASM_VERSION"
-  ensure_os_user
+  fetch_opensearch
+  ensure_stack_user
   local want="$OPENSEARCH_VERSION|knn|neural=$OPENSEARCH_NEURAL"
   if [[ ! -f "$OS_HOME/.assembled" || "$(cat "$OS_HOME/.assembled")" != "$want" ]]; then
     log "assembling OpenSearch $OPENSEARCH_VERSION (+lang-painless module, k-NN$([[ $OPENSEARCH_NEURAL == 1 ]] && echo ', neural-search'))"
@@ -350,19 +435,15 @@ path.data: $OS_DATA
 path.logs: $OS_LOGS
 cluster.routing.allocation.disk.threshold_enabled: false
 EOF
-  # everything OpenSearch writes must belong to $OS_USER (config: keystore; home/logs: gc.log)
-  local d
-  for d in "$OS_HOME" "$OS_DATA" "$OS_LOGS" "$STACK_DIR/opensearch/tmp"; do
-    [[ "$(stat -c %U "$d")" == "$OS_USER" ]] || chown -R "$OS_USER:" "$d"
-  done
-  chown "$OS_USER:" "$OS_HOME/config/opensearch.yml"
-  setpriv --reuid="$OS_USER" --regid="$OS_USER" --init-groups -- test -r "$OS_HOME/bin/opensearch" \
-    || die "user $OS_USER cannot read $OS_HOME (a parent directory of RAGSTREAM_STACK_DIR is not world-executable)"
+  # everything OpenSearch writes must belong to $STACK_USER (config: keystore; home/logs: gc.log)
+  [[ $EUID -ne 0 ]] || chown "$STACK_USER:" "$OS_HOME/config/opensearch.yml"
+  own "$OS_HOME" "$OS_DATA" "$OS_LOGS" "$STACK_DIR/opensearch/tmp"
+  readable_by_user opensearch "$OS_HOME/bin/opensearch"
 }
 
 opensearch_launch() {
   # cd so that relative paths in jvm.options (logs/gc.log, data) land in the owned home dir
-  (cd "$OS_HOME" && launch opensearch "$LOGS/opensearch.log" "$OS_USER" env HOME="$STACK_DIR/opensearch" \
+  (cd "$OS_HOME" && launch opensearch "$LOGS/opensearch.log" "$(run_user)" env HOME="$STACK_DIR/opensearch" \
      JAVA_HOME="$JAVA_HOME_17" OPENSEARCH_JAVA_HOME="$JAVA_HOME_17" OPENSEARCH_PATH_CONF="$OS_HOME/config" \
      OPENSEARCH_TMPDIR="$STACK_DIR/opensearch/tmp" \
      OPENSEARCH_JAVA_OPTS="-Xms$OPENSEARCH_HEAP -Xmx$OPENSEARCH_HEAP ${RAGSTREAM_OPENSEARCH_JAVA_OPTS:-}" \
@@ -406,11 +487,26 @@ postgres_prepare() {
     rm -rf "$PG_DATA"; mkdir -p "$PG_DATA"; chown "$PG_USER:" "$PG_DATA"; chmod 700 "$PG_DATA"
     local pw="$PG_HOME/.pw"; printf '%s\n' "$PG_PASSWORD" >"$pw"; chown "$PG_USER:" "$pw"; chmod 600 "$pw"
     setpriv --reuid="$PG_USER" --regid="$PG_USER" --init-groups -- "$PG_BIN/initdb" -D "$PG_DATA" -U "$PG_USER" \
-      --pwfile="$pw" --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$LOGS/postgres-initdb.log" 2>&1 \
+      --pwfile="$pw" --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$LOGS/postgres-initdb.log" 2>&1 \
       || { rm -f "$pw"; tail -n 20 "$LOGS/postgres-initdb.log" >&2; die "initdb failed (log: $LOGS/postgres-initdb.log)"; }
     rm -f "$pw"
     rm -f "$PG_HOME/.db-created"
   fi
+  # Rewritten on every start, so a data dir an older stack.sh initialised with local 'trust' loses it:
+  # passwords (scram-sha-256) everywhere; only the postgres OS user may use its unix socket
+  # without one (peer), which up uses to set the password (postgres_sync_password).
+  cat >"$PG_DATA/pg_hba.conf" <<'EOF'
+# generated by compose/stack.sh -- edits are overwritten on each 'up'
+# TYPE  DATABASE     USER       ADDRESS         METHOD
+local   all          postgres                   peer
+local   all          all                        scram-sha-256
+host    all          all        127.0.0.1/32    scram-sha-256
+host    all          all        ::1/128         scram-sha-256
+local   replication  postgres                   peer
+host    replication  all        127.0.0.1/32    scram-sha-256
+host    replication  all        ::1/128         scram-sha-256
+EOF
+  chown "$PG_USER:" "$PG_DATA/pg_hba.conf"; chmod 600 "$PG_DATA/pg_hba.conf"
 }
 
 postgres_launch() {
@@ -419,7 +515,21 @@ postgres_launch() {
     -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c max_slot_wal_keep_size=1024MB
 }
 
+# The password of $PG_USER over TCP is RAGSTREAM_POSTGRES_PASSWORD: when a login with it fails
+# (a changed variable), set it through the unix socket as the postgres OS user (peer auth).
+# The statement goes on stdin, never on a command line.
+postgres_sync_password() {
+  psql_pg -d postgres -c 'SELECT 1' >/dev/null 2>&1 && return 0
+  log "setting the password of database user $PG_USER (RAGSTREAM_POSTGRES_PASSWORD)"
+  printf "SET log_statement = 'none'; ALTER ROLE \"%s\" WITH PASSWORD '%s';\n" "$PG_USER" "${PG_PASSWORD//\'/\'\'}" \
+    | setpriv --reuid="$PG_USER" --regid="$PG_USER" --init-groups -- "$PG_BIN/psql" -h "$PG_RUN" -p "$POSTGRES_PORT" \
+        -U "$PG_USER" -d postgres -v ON_ERROR_STOP=1 -qAt -f - >/dev/null \
+    || die "could not set the password of $PG_USER through $PG_RUN (log: $LOGS/postgres.log)"
+  psql_pg -d postgres -c 'SELECT 1' >/dev/null || die "password login as $PG_USER on $HOST:$POSTGRES_PORT still fails"
+}
+
 postgres_after_start() {
+  postgres_sync_password
   [[ -f "$PG_HOME/.db-created" ]] && return 0
   if [[ "$(psql_pg -d postgres -c "SELECT 1 FROM pg_database WHERE datname='$PG_DB'")" != 1 ]]; then
     psql_pg -d postgres -c "CREATE DATABASE \"$PG_DB\""
@@ -442,7 +552,7 @@ connect_healthy() { curl -fsS --max-time 3 "http://$HOST:$CONNECT_PORT/connector
 
 connect_prepare() {
   kafka_prepare   # shares the Kafka classpath (connect-runtime is part of it)
-  fetch debezium-postgres true "io.debezium:debezium-connector-postgres:$DEBEZIUM_VERSION"
+  fetch_debezium
   local plug="$CONNECT_HOME/plugins/debezium-connector-postgres"
   if [[ ! -f "$plug/.version" || "$(cat "$plug/.version")" != "$DEBEZIUM_VERSION" ]]; then
     rm -rf "$plug"; mkdir -p "$plug"
@@ -466,10 +576,13 @@ rest.advertised.host.name=$HOST
 rest.advertised.port=$CONNECT_PORT
 plugin.path=$CONNECT_HOME/plugins
 EOF
+  # the worker runs as $STACK_USER and writes only its offsets file
+  own "$CONNECT_HOME/offsets"
+  readable_by_user connect "$CONNECT_HOME/config/worker.properties" "$plug/debezium-connector-postgres-$DEBEZIUM_VERSION.jar"
 }
 
 connect_launch() {
-  launch connect "$LOGS/connect.log" - "$JAVA_HOME_17/bin/java" -Xms"$CONNECT_HEAP" -Xmx"$CONNECT_HEAP" -XX:+UseG1GC \
+  launch connect "$LOGS/connect.log" "$(run_user)" "$JAVA_HOME_17/bin/java" -Xms"$CONNECT_HEAP" -Xmx"$CONNECT_HEAP" -XX:+UseG1GC \
     -Djava.awt.headless=true -Dlog4j.configuration="file:$KAFKA_HOME/config/log4j.properties" \
     -cp "$(kafka_classpath)" org.apache.kafka.connect.cli.ConnectStandalone "$CONNECT_HOME/config/worker.properties"
 }
@@ -677,6 +790,28 @@ cmd_check() {
   log "checks passed: ${svcs[*]}"
 }
 
+# Maintainers, after a version change: download every artifact set (without checking it) and
+# write their SHA-256 digests to $CHECKSUMS. Best into an empty stack dir and Maven repository, so
+# the digests come from a fresh download:
+#   RAGSTREAM_STACK_DIR=$(mktemp -d) RAGSTREAM_MAVEN_REPO=$(mktemp -d) bash compose/stack.sh pin
+cmd_pin() {
+  mkdir -p "$DIST" "$LOGS"
+  ensure_tools
+  PINNING=1
+  fetch_kafka; fetch_opensearch; fetch_debezium
+  local tmp="$CHECKSUMS.tmp.$$" set
+  {
+    echo "# SHA-256 of every artifact compose/stack.sh downloads from Maven Central into .stack/dist/<set>/."
+    echo "# up refuses a set whose files differ from these. Written by 'compose/stack.sh pin' on $(date -u +%F) for"
+    echo "# Kafka $KAFKA_VERSION, OpenSearch $OPENSEARCH_VERSION (k-NN, neural-search $KNN_VERSION), Debezium $DEBEZIUM_VERSION."
+    for set in "${ARTIFACT_SETS[@]}"; do
+      (cd "$DIST" && find "$set" -maxdepth 1 -type f \( -name '*.jar' -o -name '*.zip' \) -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+    done
+  } >"$tmp"
+  mv "$tmp" "$CHECKSUMS"
+  log "pinned $(grep -vc '^#' "$CHECKSUMS") artifacts in $CHECKSUMS; review the diff before committing it"
+}
+
 main() {
   local cmd="${1:-}"; shift || true
   case "$cmd" in
@@ -684,8 +819,9 @@ main() {
     down) cmd_down "$@" ;;
     status) cmd_status "$@" ;;
     check) cmd_check "$@" ;;
+    pin) cmd_pin ;;
     logs) validate "${1:?service}"; tail -n "${LINES_TO_SHOW:-100}" -F "$LOGS/$1.log" ;;
-    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; [[ -z "$cmd" || "$cmd" == -h || "$cmd" == help ]] || exit 2 ;;
+    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; [[ -z "$cmd" || "$cmd" == -h || "$cmd" == help ]] || exit 2 ;;
   esac
 }
 
