@@ -87,6 +87,11 @@ class _Lag:
             len(batch.events) + len(batch.dead_letters)
         )
 
+    def stopped(self) -> None:
+        """The source closed (stopped, or reconnecting): nothing is in hand any more."""
+        self.behind_since = None
+        PENDING_CHANGES.labels(source=self.source_id).set(0)
+
     def committed(self, batch: Batch[Any]) -> None:
         PENDING_CHANGES.labels(source=self.source_id).set(0)
         LAST_COMMIT.labels(source=self.source_id).set(time.time())
@@ -255,6 +260,7 @@ def _session(
             if options.once and batch.snapshot_complete:
                 break
     finally:
+        lag.stopped()
         source.close()
 
 
