@@ -19,5 +19,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         elif "reliability" in parts:
             item.add_marker(pytest.mark.integration)
             item.add_marker(pytest.mark.reliability)
-        elif "unit" in parts:
+        elif "unit" in parts or "contract" in parts:
             item.add_marker(pytest.mark.unit)
