@@ -2,7 +2,8 @@
 # A second OpenSearch 2.19.1 node WITH the Security plugin, for access-control work and tests:
 # HTTPS on 127.0.0.1:9201, TLS transport on 127.0.0.1:9301, data under .stack/opensearch-secure.
 # Same distribution as compose/stack.sh (integ-test-zip + lang-painless module + k-NN), plus
-# org.opensearch.plugin:opensearch-security:2.19.1.0. Never touches the plain node on :9200.
+# org.opensearch.plugin:opensearch-security:2.19.1.0 from Maven Central.
+# Never touches the plain node on :9200.
 #
 #   compose/opensearch-secure.sh up       certificates, users and keys (once), assemble, start, apply security config
 #   compose/opensearch-secure.sh down     stop the node this script started
@@ -28,6 +29,10 @@ PORT="${RAGSTREAM_SECURE_OPENSEARCH_PORT:-9201}"
 TRANSPORT_PORT="${RAGSTREAM_SECURE_OPENSEARCH_TRANSPORT_PORT:-9301}"
 HEAP_MIN="${RAGSTREAM_SECURE_OPENSEARCH_HEAP_MIN:-512m}"
 HEAP_MAX="${RAGSTREAM_SECURE_OPENSEARCH_HEAP_MAX:-768m}"
+# neural-search stays out by default: on 2.19 a hybrid query under DLS fails ("hybrid query must be
+# a top level query", neural-search#1303); without the plugin ragstream's searcher sees "unknown
+# query [hybrid]" and fuses BM25 and k-NN itself, both legs filtered by DLS.
+NEURAL="${RAGSTREAM_SECURE_OPENSEARCH_NEURAL:-0}"
 START_TIMEOUT="${RAGSTREAM_STACK_TIMEOUT:-180}"
 OS_USER="${RAGSTREAM_STACK_USER:-ragstream}"   # OpenSearch refuses to run as root
 OPENSEARCH_VERSION=2.19.1
@@ -110,8 +115,9 @@ EOF
 
 fetch_all() {
   local neural; neural="org.opensearch.plugin:neural-search:$PLUGIN_VERSION:zip"
-  # stack.sh's "opensearch" set (it includes neural-search, which this node does not install)
-  if [[ ! -f "$DIST/opensearch/opensearch-$OPENSEARCH_VERSION.zip" || ! -f "$DIST/opensearch/opensearch-knn-$PLUGIN_VERSION.zip" ]]; then
+  # stack.sh's "opensearch" set
+  if [[ ! -f "$DIST/opensearch/opensearch-$OPENSEARCH_VERSION.zip" || ! -f "$DIST/opensearch/opensearch-knn-$PLUGIN_VERSION.zip" \
+        || ! -f "$DIST/opensearch/neural-search-$PLUGIN_VERSION.zip" ]]; then
     fetch opensearch false "org.opensearch.distribution.integ-test-zip:opensearch:$OPENSEARCH_VERSION:zip" \
       "org.opensearch.plugin:opensearch-knn:$PLUGIN_VERSION:zip" "$neural"
   fi
@@ -125,7 +131,7 @@ fetch_all() {
   verify_sha256 "opensearch-security/opensearch-security-$PLUGIN_VERSION.zip" "$SECURITY_ZIP_SHA256"
   local f want
   for f in "opensearch/opensearch-$OPENSEARCH_VERSION.zip" "opensearch/opensearch-knn-$PLUGIN_VERSION.zip" \
-           "lang-painless/lang-painless-$OPENSEARCH_VERSION.jar"; do
+           "opensearch/neural-search-$PLUGIN_VERSION.zip" "lang-painless/lang-painless-$OPENSEARCH_VERSION.jar"; do
     want="$( [[ -f "$PINS" ]] && awk -v f="$f" '$2 == f {print $1}' "$PINS" || true)"
     [[ -z "$want" ]] || verify_sha256 "$f" "$want"
   done
@@ -138,9 +144,9 @@ verify_sha256() {  # verify_sha256 PATH-UNDER-DIST EXPECTED
 
 # ------------------------------------------------------------------ assembly
 assemble() {
-  local want="$OPENSEARCH_VERSION|knn|security=$PLUGIN_VERSION"
+  local want="$OPENSEARCH_VERSION|knn|neural=$NEURAL|security=$PLUGIN_VERSION"
   [[ -f "$OS_HOME/.assembled" && "$(cat "$OS_HOME/.assembled")" == "$want" ]] && return 0
-  log "assembling OpenSearch $OPENSEARCH_VERSION (+lang-painless module, k-NN, security $PLUGIN_VERSION) in $OS_HOME"
+  log "assembling OpenSearch $OPENSEARCH_VERSION (+lang-painless module, k-NN$( ((NEURAL)) && echo ', neural-search'), security $PLUGIN_VERSION) in $OS_HOME"
   rm -rf "$OS_HOME" "$SEC/.unzip"; mkdir -p "$SEC/.unzip"
   unzip -q "$DIST/opensearch/opensearch-$OPENSEARCH_VERSION.zip" -d "$SEC/.unzip"
   mv "$SEC/.unzip/opensearch-$OPENSEARCH_VERSION" "$OS_HOME"; rmdir "$SEC/.unzip"
@@ -168,6 +174,10 @@ EOF
   mkdir -p "$OS_HOME/plugins/opensearch-knn" "$OS_HOME/plugins/opensearch-security"
   unzip -q "$DIST/opensearch/opensearch-knn-$PLUGIN_VERSION.zip" -d "$OS_HOME/plugins/opensearch-knn"
   unzip -q "$DIST/opensearch-security/opensearch-security-$PLUGIN_VERSION.zip" -d "$OS_HOME/plugins/opensearch-security"
+  if ((NEURAL)); then
+    mkdir -p "$OS_HOME/plugins/opensearch-neural-search"
+    unzip -q "$DIST/opensearch/neural-search-$PLUGIN_VERSION.zip" -d "$OS_HOME/plugins/opensearch-neural-search"
+  fi
   chmod +x "$OS_HOME/plugins/opensearch-security/tools/"*.sh
   printf '%s' "$want" >"$OS_HOME/.assembled"
 }
