@@ -28,6 +28,7 @@ from typing import Protocol, TypeVar
 
 import structlog
 from pydantic import BaseModel, Field
+from tenacity import Retrying, stop_after_delay, wait_exponential
 
 from connectors.base import SourceUnavailable
 from connectors.metrics import ERRORS
@@ -163,32 +164,55 @@ class KafkaStateStore:
     waiting: it is delivered with the next batch's flush or when the publisher closes; a
     record that cannot be sent (too large) is logged and counted, never fatal, since the
     local file still holds the checkpoint. ``load`` reads the topic to its end with
-    ``reader`` and returns the last value for ``key``; an unreadable topic raises
-    :class:`StateUnavailable`.
+    ``reader`` and returns the last value for ``key``, trying again for up to ``retry_s``
+    seconds (a topic just created has no partition leader yet, a broker restarts); a topic
+    that stays unreadable raises :class:`StateUnavailable`.
     """
 
     def __init__(
-        self, topic: str, key: str, sink: RecordSink, reader: RecordReader, max_bytes: int
+        self,
+        topic: str,
+        key: str,
+        sink: RecordSink,
+        reader: RecordReader,
+        max_bytes: int,
+        *,
+        retry_s: float = 30.0,
     ) -> None:
         self.topic = topic
         self.key = key
         self._sink = sink
         self._reader = reader
         self._max_bytes = max_bytes
+        self._retry_s = retry_s
 
     @property
     def where(self) -> str:
         return f"{self.topic} (key {self.key})"
 
     def load(self) -> bytes | None:
-        wanted = self.key.encode("utf-8")
-        latest: bytes | None = None
+        retrying = Retrying(
+            stop=stop_after_delay(self._retry_s),
+            wait=wait_exponential(multiplier=0.2, max=5.0),
+            reraise=True,
+            before_sleep=lambda state: log.info(
+                "connector.checkpoint_read_retry",
+                topic=self.topic,
+                attempt=state.attempt_number,
+                error=str(state.outcome.exception()) if state.outcome else None,
+            ),
+        )
         try:
-            for key, value in self._reader(self.topic):
-                if key == wanted:
-                    latest = value  # a tombstone (None) forgets the checkpoint
+            return retrying(self._read)
         except Exception as exc:  # any client failure: the caller decides (cache or retry)
             raise StateUnavailable(f"cannot read checkpoints from {self.topic}: {exc}") from exc
+
+    def _read(self) -> bytes | None:
+        wanted = self.key.encode("utf-8")
+        latest: bytes | None = None
+        for key, value in self._reader(self.topic):
+            if key == wanted:
+                latest = value  # a tombstone (None) forgets the checkpoint
         return latest
 
     def save(self, data: bytes) -> None:

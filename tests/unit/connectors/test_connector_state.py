@@ -121,7 +121,7 @@ def test_kafka_store_read_failure_is_state_unavailable() -> None:
     def reader(topic: str) -> Iterator[tuple[bytes | None, bytes | None]]:
         raise RuntimeError("broker down")
 
-    store = KafkaStateStore("t", "sql/crm", Sink(), reader, max_bytes=100)
+    store = KafkaStateStore("t", "sql/crm", Sink(), reader, max_bytes=100, retry_s=0.3)
     with pytest.raises(StateUnavailable, match="broker down"):
         store.load()
 
