@@ -107,6 +107,39 @@ def test_a_lost_connection_is_retried_from_the_checkpoint() -> None:
     assert sample("ragstream_connector_newest_change_timestamp_seconds", "flaky") > 0
 
 
+def test_kafka_unreachable_at_start_is_retried() -> None:
+    """Creating the topics (``prepare``) fails while the broker is down: retried, not fatal."""
+    from infra.kafka_admin import TopicSetupError
+
+    attempts = {"n": 0}
+
+    def ensure_topics() -> None:
+        attempts["n"] += 1
+        if attempts["n"] < 3:
+            raise TopicSetupError("Kafka at 127.0.0.1:1 unreachable")
+
+    source = FlakySource(failures=0)
+    publisher = InMemoryPublisher()
+    stop = threading.Event()
+    reports: list[str] = []
+    watcher = threading.Thread(
+        target=lambda: publisher.wait_for(lambda p: bool(p.events), 10) and stop.set()
+    )
+    watcher.start()
+    summary = run_source(
+        source,
+        publisher,
+        stop,
+        once=False,
+        reconnect_max_backoff_s=0.05,
+        prepare=ensure_topics,
+        on_retry=lambda error, attempt, delay: reports.append(type(error).__name__),
+    )
+    watcher.join(10)
+    assert reports == ["TopicSetupError", "TopicSetupError"]
+    assert (attempts["n"], summary.upserts) == (3, 1)
+
+
 def test_once_fails_fast_on_a_lost_connection() -> None:
     with pytest.raises(SourceUnavailable):
         run_source(FlakySource(failures=1), InMemoryPublisher(), threading.Event(), once=True)
