@@ -27,6 +27,7 @@ import base64
 import binascii
 import getpass
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -217,3 +218,19 @@ def require_role(identity: Identity, role: str, action: str | None = None) -> Id
 def guard(role: str, action: str | None = None, settings: AccessSettings | None = None) -> Identity:
     """``require_role(current_identity(settings), role, action)``: one line per CLI command."""
     return require_role(current_identity(settings), role, action)
+
+
+EXIT_ACCESS = 4
+"""Exit status of a command refused by :func:`require_or_exit`."""
+
+
+def require_or_exit(
+    role: str, action: str | None = None, settings: AccessSettings | None = None
+) -> Identity:
+    """:func:`guard` for command-line entry points: on refusal (no identity, or a missing
+    role) print the reason on stderr and exit with :data:`EXIT_ACCESS`."""
+    try:
+        return guard(role, action, settings)
+    except (AccessDenied, AccessError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_ACCESS) from exc

@@ -36,6 +36,7 @@ from pydantic import SecretStr
 from infra.opensearch import make_client
 from infra.settings import OpenSearchSettings
 from schemas import Acl, Chunk, CleanDocument, EmbeddedDocument, Op, Sensitivity, chunk_id_for
+from streams.query import acl_filter
 from streams.sinks.indices import ensure_indices
 from streams.sinks.opensearch import OpenSearchSink
 
@@ -196,6 +197,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     # JWT only (no internal user): contractors, no clearance
     "erin": frozenset({"open-public", "open-internal", "group-contractors", "user-erin"}),
 }
+_OPEN = (Sensitivity.PUBLIC, Sensitivity.INTERNAL)
+# what a client knows about itself (user, groups, cleared levels): the knn filter it may send
+PROFILE: dict[str, tuple[str, list[str], tuple[Sensitivity, ...]]] = {
+    "alice": ("alice", ["engineering"], (*_OPEN, Sensitivity.CONFIDENTIAL)),
+    "bob": ("bob", ["sales"], _OPEN),
+    "carol": ("carol", ["finance"], tuple(Sensitivity)),
+    "erin": ("erin", ["contractors"], _OPEN),
+}
 JWT_ROLES = {
     "alice": ["ragstream_query", "engineering", "clearance_confidential"],
     "bob": ["ragstream_query", "sales"],
@@ -295,11 +304,38 @@ def _queries(node: SecureNode) -> dict[str, tuple[str, dict[str, Any]]]:
 
 
 def _assert_sees_exactly(
-    node: SecureNode, http: httpx.Client, headers: dict[str, str], expected: frozenset[str]
+    node: SecureNode,
+    http: httpx.Client,
+    headers: dict[str, str],
+    expected: frozenset[str],
+    profile: tuple[str, list[str], tuple[Sensitivity, ...]],
 ) -> None:
     for what, (index, body) in _queries(node).items():
         got = _names(http.post(f"/{index}/_search", json=body, headers=headers))
         assert got == expected, f"{what}: leaked {got - expected}, missing {expected - got}"
+
+    # DLS filters k-NN results after the top k were picked: a small k may come back short,
+    # never with a hidden chunk. With the caller's own ACL as the knn filter (what ragstream's
+    # searcher sends) the filtered HNSW search returns k readable chunks.
+    def knn(k: int, filt: dict[str, Any] | None) -> set[str]:
+        query: dict[str, Any] = {"vector": list(_vec(11)), "k": k}
+        if filt:
+            query["filter"] = filt
+        body = {"size": k, "_source": ["document_id"], "query": {"knn": {"embedding": query}}}
+        return _names(http.post(f"/{node.chunks_alias}/_search", json=body, headers=headers))
+
+    assert knn(2, None) <= expected
+    user, groups, levels = profile
+    own = {
+        "bool": {
+            "filter": [
+                acl_filter([user], groups),
+                {"terms": {"classification": [str(lv) for lv in levels]}},
+            ]
+        }
+    }
+    got = knn(2, own)
+    assert len(got) == 2 and got <= expected, got
     # counts and aggregations see through the same filter
     count = http.post(f"/{node.chunks_alias}/_count", json={}, headers=headers)
     assert count.status_code == 200 and count.json()["count"] == len(expected), count.text
@@ -330,7 +366,7 @@ def _assert_sees_exactly(
 @pytest.mark.parametrize("user", ["alice", "bob", "carol"])
 def test_basic_auth_users_see_exactly_their_documents(corpus: SecureNode, user: str) -> None:
     with _http(corpus) as http:
-        _assert_sees_exactly(corpus, http, _basic(corpus, user), EXPECTED[user])
+        _assert_sees_exactly(corpus, http, _basic(corpus, user), EXPECTED[user], PROFILE[user])
 
 
 @pytest.mark.parametrize("user", ["alice", "bob", "carol", "erin"])
@@ -340,7 +376,7 @@ def test_jwt_users_see_exactly_their_documents(corpus: SecureNode, user: str) ->
     with _http(corpus) as http:
         who = http.get("/_plugins/_security/authinfo", headers=_bearer(token))
         assert who.status_code == 200 and who.json()["user_name"] == user, who.text
-        _assert_sees_exactly(corpus, http, _bearer(token), EXPECTED[user])
+        _assert_sees_exactly(corpus, http, _bearer(token), EXPECTED[user], PROFILE[user])
 
 
 def test_clearance_needs_the_query_role_and_claims_cannot_widen_the_acl(
@@ -366,7 +402,9 @@ def test_clearance_needs_the_query_role_and_claims_cannot_widen_the_acl(
                 "group-engineering-restricted",
             }
         )
-        _assert_sees_exactly(corpus, http, _bearer(token), expected)
+        _assert_sees_exactly(
+            corpus, http, _bearer(token), expected, ("zed", ["engineering"], tuple(Sensitivity))
+        )
 
 
 def test_a_query_cannot_reach_around_the_filter(corpus: SecureNode) -> None:

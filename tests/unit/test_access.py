@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
 from infra.access import (
+    EXIT_ACCESS,
     ROLE_ADMIN,
     ROLE_AUDITOR,
     ROLE_INGEST,
@@ -28,6 +29,7 @@ from infra.access import (
     current_identity,
     guard,
     identity_from_file,
+    require_or_exit,
     require_role,
 )
 
@@ -254,3 +256,21 @@ def test_guard_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert guard(ROLE_AUDITOR, "audit export").user == "alice"
     with pytest.raises(AccessDenied, match="to reset the indices"):
         guard(ROLE_ADMIN, "reset the indices")
+
+
+def test_require_or_exit_explains_and_exits(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RAGSTREAM_ACCESS__JWT", hs256(claims(roles=[ROLE_QUERY])))
+    monkeypatch.setenv("RAGSTREAM_ACCESS__JWT_KEY", KEY_B64)
+    assert require_or_exit(ROLE_QUERY, "search").roles == {ROLE_QUERY}
+    with pytest.raises(SystemExit) as exc:
+        require_or_exit(ROLE_ADMIN, "erase a subject")
+    assert exc.value.code == EXIT_ACCESS
+    assert (
+        "alice (from jwt) needs role ragstream_admin to erase a subject" in capsys.readouterr().err
+    )
+    monkeypatch.setenv("RAGSTREAM_ACCESS__JWT", hs256(claims(), secret=b"z" * 48))
+    with pytest.raises(SystemExit):
+        require_or_exit(ROLE_QUERY)
+    assert "JWT rejected" in capsys.readouterr().err
