@@ -41,7 +41,7 @@ class FakeAdmin:
 
 
 def test_creates_all_missing_topics_with_their_retention() -> None:
-    """All eight topics are created (connect-offsets compacted); raw topics keep
+    """Every missing topic is created (connect-offsets compacted); raw topics keep
     raw_retention_ms, audit keeps 7 years."""
     settings = KafkaSettings(topic_prefix="t.", partitions=3, raw_retention_ms=3_600_000)
     admin = FakeAdmin(present={"t.audit"})
@@ -49,7 +49,7 @@ def test_creates_all_missing_topics_with_their_retention() -> None:
     result = ensure_topics(settings, admin_factory=lambda _config: admin)
 
     specs = {spec.topic: spec for spec in admin.created}
-    assert set(specs) == {
+    assert set(specs) >= {  # other topics may join the list
         "t.changes",
         "t.clean",
         "t.chunks",
