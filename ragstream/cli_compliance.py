@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from infra.access import ROLE_ADMIN, ROLE_AUDITOR, require_or_exit
 from infra.kafka_config import confluent_config
 from infra.logs import configure_logging
 from infra.settings import InsecureKeyError, Settings, get_settings
@@ -176,6 +177,7 @@ def dsr_access(
     requester: Requester = "cli",
 ) -> None:
     """Print (JSON) every indexed document and chunk linked to the subject; audited."""
+    require_or_exit(ROLE_ADMIN, "export a data subject's documents")
     from infra.opensearch import make_client
     from schemas import SubjectRequest
     from streams.dsr import DataSubjectService, audit_for
@@ -244,6 +246,7 @@ def dsr_erase(
 ) -> None:
     """Erase the subject: remove their documents from both indices, tombstone them in the
     compacted topics, and block re-ingestion until a new legal basis is recorded."""
+    require_or_exit(ROLE_ADMIN, "erase a data subject")
     s = _keyed_settings()
     _submit(
         s, "erasure", _subject_ids(s, email or [], name or [], phone or []), requester, None, wait
@@ -259,6 +262,7 @@ def dsr_opt_out(
     wait: Wait = 120.0,
 ) -> None:
     """CCPA opt-out: documents of the subject from CCPA sources are no longer processed."""
+    require_or_exit(ROLE_ADMIN, "record an opt-out")
     s = _keyed_settings()
     _submit(
         s, "opt_out", _subject_ids(s, email or [], name or [], phone or []), requester, None, wait
@@ -275,6 +279,7 @@ def dsr_allow(
     wait: Wait = 120.0,
 ) -> None:
     """Lift an erasure block with a new legal basis, so the subject's documents may return."""
+    require_or_exit(ROLE_ADMIN, "lift an erasure")
     s = _keyed_settings()
     _submit(
         s,
@@ -356,6 +361,7 @@ def audit_export(
     timeout: Annotated[float, typer.Option(help="give up after this many idle seconds")] = 10.0,
 ) -> None:
     """Write the audit trail as JSON Lines (entity counts and hashes only, never values)."""
+    require_or_exit(ROLE_AUDITOR, "export the audit trail")
     from infra.kafka_reader import read_topic
     from schemas import AuditRecord
 
@@ -381,6 +387,7 @@ def purge(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="only count")] = False,
 ) -> None:
     """Delete chunks and documents whose retention expired (expires_at in the past)."""
+    require_or_exit(ROLE_ADMIN, "purge expired documents")
     from infra.opensearch import make_client
     from streams.sinks.indices import delete_matching
 

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from infra.access import ROLE_ADMIN, require_or_exit
 from infra.logs import configure_logging
 from infra.settings import Settings, get_settings
 
@@ -541,6 +542,8 @@ def dlq_show(
     if topic == s.kafka.dlq_raw_topic and not raw:
         typer.echo(f"error: {letter_id} is a raw dead letter: add --raw", err=True)
         raise typer.Exit(2)
+    if raw:
+        require_or_exit(ROLE_ADMIN, "read raw dead letters")
     _topic(s, raw and topic == s.kafka.dlq_raw_topic)
     found = next(
         (x for x in read_stored(s.kafka, topic, timeout=timeout) if x.id == letter_id), None
@@ -598,6 +601,9 @@ def dlq_replay(
 
     from infra.deadletters import LetterFilter, Replayer, ReplayError, parse_id, read_stored, select
 
+    ident = require_or_exit(ROLE_ADMIN, "replay dead letters")
+    if ident.enforced:
+        actor = ident.user  # the verified identity, not what the caller typed
     s = _settings()
     wanted = set(ids or [])
     topics = set()

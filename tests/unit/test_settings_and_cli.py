@@ -122,3 +122,25 @@ def test_cli_redact_refuses_the_default_key_without_the_dev_setting(
         get_settings.cache_clear()
     assert result.exit_code == 2
     assert "RAGSTREAM_COMPLIANCE__HMAC_KEY" in result.output
+
+
+def test_commands_that_erase_purge_or_export_check_the_callers_role(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With an access file, an auditor may not purge or erase, and a query user may not
+    export the audit trail; each refusal exits 4 before anything runs, with the reason."""
+    import getpass
+
+    access = tmp_path / "access.yaml"
+    access.write_text(f"users:\n  {getpass.getuser()}: [ragstream_query]\n")
+    monkeypatch.setenv("RAGSTREAM_ACCESS__FILE", str(access))
+    runner = CliRunner()
+    for args in (
+        ["purge"],
+        ["dsr", "erase", "--email", "a@example.com"],
+        ["audit", "export"],
+        ["dlq", "replay", "--all"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 4, (args, result.output)
+        assert "ragstream_" in result.output, result.output
