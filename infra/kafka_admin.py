@@ -54,6 +54,9 @@ def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
     configs: dict[str, dict[str, str]] = {
         settings.changes_topic: {**raw, **compacted},
         settings.dlq_raw_topic: raw,
+        # Raw events held for review: the raw retention, never compacted (a reviewer's
+        # decision is a later record of the same key, and both must stay until retention).
+        settings.quarantine_topic: {**raw, "cleanup.policy": "delete"},
         settings.clean_topic: {**large, **compacted},
         settings.chunks_topic: {**large, **compacted},
         settings.dlq_topic: large,

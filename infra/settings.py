@@ -77,6 +77,11 @@ class KafkaSettings(BaseModel):
         return self.topic("dlq")
 
     @property
+    def quarantine_topic(self) -> str:
+        """Documents the policy quarantined, raw as received, held for review (restricted)."""
+        return self.topic("quarantine")
+
+    @property
     def audit_topic(self) -> str:
         return self.topic("audit")
 

@@ -198,6 +198,7 @@ def build_app(settings: Settings, components: Components) -> faust.App:
         "clean": topic(k.clean_topic),
         "chunks": topic(k.chunks_topic),
         "audit": topic(k.audit_topic),
+        "quarantine": topic(k.quarantine_topic),
     }
     dlq_raw = topic(k.dlq_raw_topic)
     dlq = topic(k.dlq_topic)

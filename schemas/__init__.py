@@ -7,6 +7,7 @@ from schemas.deadletter import DeadLetter, Stage
 from schemas.document import CleanDocument, Sensitivity
 from schemas.dsr import SubjectRequest
 from schemas.keys import document_key
+from schemas.quarantine import QuarantineDecision, QuarantineRecord, parse_quarantine_entry
 
 __all__ = [
     "Acl",
@@ -18,9 +19,12 @@ __all__ = [
     "EmbeddedDocument",
     "EntityCount",
     "Op",
+    "QuarantineDecision",
+    "QuarantineRecord",
     "Sensitivity",
     "Stage",
     "SubjectRequest",
     "chunk_id_for",
     "document_key",
+    "parse_quarantine_entry",
 ]

@@ -33,6 +33,8 @@ class AuditRecord(WireModel):
         "dsr_lift_erasure",
         "purge",
         "dlq_replay",
+        "quarantine_release",
+        "quarantine_drop",
     ] = "ingest"
     event_id: str | None = None
     doc_key: str | None = None

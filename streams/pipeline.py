@@ -40,7 +40,8 @@ StageFn = Callable[[Sequence[RawRecord]], StageResult]
 
 
 def compliance_step(engine: Callable[[], ComplianceStage], max_event_bytes: int) -> StageFn:
-    """changes -> clean + audit; dead letters (raw content) for the raw dead-letter topic."""
+    """changes -> clean + audit (+ quarantine: quarantined events, raw as received, for the
+    restricted quarantine topic); dead letters (raw content) for the raw dead-letter topic."""
 
     def run(records: Sequence[RawRecord]) -> StageResult:
         decoded = decode_batch(records, ChangeEvent, Stage.DECODE, max_event_bytes)
@@ -59,6 +60,10 @@ def compliance_step(engine: Callable[[], ComplianceStage], max_event_bytes: int)
             result.outputs.append(Output("clean", key, doc.to_bytes()))
             if outcome.audit is not None:
                 result.outputs.append(Output("audit", key, outcome.audit.to_bytes()))
+            if outcome.quarantine is not None:
+                # raw event held for review: the restricted quarantine topic only
+                result.outputs.append(Output("quarantine", key, outcome.quarantine.to_bytes()))
+                EVENTS_OUT.labels(stage="compliance", outcome="quarantined").inc()
             EVENTS_OUT.labels(stage="compliance", outcome=doc.op.value).inc()
         return result
 

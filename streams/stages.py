@@ -23,6 +23,7 @@ from schemas import (
     DeadLetter,
     EmbeddedDocument,
     Op,
+    QuarantineRecord,
     Stage,
     SubjectRequest,
     chunk_id_for,
@@ -110,6 +111,8 @@ class ComplianceOutcomeLike:
 
     document: CleanDocument
     audit: AuditRecord | None
+    quarantine: QuarantineRecord | None = None
+    """A quarantined event, raw as received, for the restricted quarantine topic."""
 
 
 class ComplianceStage(Protocol):

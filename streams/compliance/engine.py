@@ -6,20 +6,36 @@ event loop: it is CPU-bound); ``redact_text`` runs the same path for bare texts 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from infra.settings import ComplianceSettings
 from schemas.audit import AuditRecord, EntityCount
-from schemas.change import ChangeEvent, Op
+from schemas.change import Acl, ChangeEvent, Op
 from schemas.document import CleanDocument, Sensitivity
+from schemas.keys import document_key
 from streams.compliance.classify import classify
 from streams.compliance.detector import Detection, Detector, PresidioDetector
-from streams.compliance.optout import InMemoryOptOutRegistry, OptOutRegistry
+from streams.compliance.doc_ids import (
+    DocumentIdentity,
+    analysed_from,
+    detection_texts,
+    id_findings,
+    rebuild_uri,
+    rewrite_with,
+    uri_text,
+)
+from streams.compliance.optout import (
+    InMemoryOptOutRegistry,
+    InMemoryReleases,
+    OptOutRegistry,
+    ReleaseRegistry,
+)
 from streams.compliance.persons import PERSON, is_not_person, normalise_list
 from streams.compliance.policy import Action, Policy, ResolvedPolicy
 from streams.compliance.pseudonym import Pseudonymizer
@@ -68,6 +84,8 @@ class ComplianceOutcome:
     document: CleanDocument | None
     audit: AuditRecord
     reason: str | None = None
+    identity: DocumentIdentity | None = None
+    """Document id, URI and ACL after compliance (None: the event's own)."""
 
     @property
     def indexable(self) -> bool:
@@ -88,12 +106,14 @@ class ComplianceEngine:
         *,
         detector: Detector | None = None,
         opt_outs: OptOutRegistry | None = None,
+        releases: ReleaseRegistry | None = None,
         worker: str | None = None,
     ) -> None:
         self._settings = settings
         self._policy = policy
         self._detector = detector or PresidioDetector(settings.spacy_model, settings.batch_size)
         self._opt_outs = opt_outs if opt_outs is not None else InMemoryOptOutRegistry()
+        self._releases = releases if releases is not None else InMemoryReleases()
         self._pseudonymizer = Pseudonymizer(settings.hmac_key)
         self._rewriter = Rewriter(self._pseudonymizer, policy.mask_char, policy.mask_keep_last)
         self._worker = worker
@@ -123,22 +143,38 @@ class ComplianceEngine:
         ]
 
     def process(self, events: Sequence[ChangeEvent]) -> list[ComplianceOutcome]:
-        """One outcome per event, in order; upserts are analysed as one batch."""
-        upserts = [e for e in events if e.op is Op.UPSERT]
-        titled = [e for e in upserts if e.title]
-        detections = self._detector.detect(
-            [e.content or "" for e in upserts] + [e.title or "" for e in titled]
-        )
-        by_event = dict(zip((e.event_id for e in upserts), detections, strict=False))
-        by_title = dict(zip((e.event_id for e in titled), detections[len(upserts) :], strict=True))
-        outcomes = []
+        """One outcome per event, in order; every text of the batch is analysed at once:
+        contents and titles of upserts, URIs and (where the policy pseudonymises ids)
+        document ids of every event."""
+        texts: list[str] = []
+
+        def slot(values: Sequence[str]) -> list[int]:
+            texts.extend(values)
+            return list(range(len(texts) - len(values), len(texts)))
+
+        plans = []
         for event in events:
+            resolved = self._resolve(event.source_id, event.tags, event.classification_hint)
+            slots: dict[str, list[int]] = {}
+            if event.op is Op.UPSERT:
+                slots["content"] = slot([event.content or ""])
+                if event.title:
+                    slots["title"] = slot([event.title])
+            if resolved.pseudonymize_ids:
+                slots["id"] = slot(detection_texts(event.document_id))
+            if event.uri:
+                text = uri_text(event.uri)
+                slots["uri"] = slot(detection_texts(text, analysed_from(text)))
+            plans.append((event, resolved, slots))
+        detections = self._detector.detect(texts) if texts else []
+        outcomes = []
+        for event, resolved, slots in plans:
+            found = {name: [detections[i] for i in idx] for name, idx in slots.items()}
+            identity = self._identity(event, resolved, found)
             if event.op is Op.DELETE:
-                outcomes.append(self._delete(event))
+                outcomes.append(self._delete(event, resolved, identity))
             else:
-                outcomes.append(
-                    self._upsert(event, by_event[event.event_id], by_title.get(event.event_id))
-                )
+                outcomes.append(self._upsert(event, resolved, identity, found))
         return outcomes
 
     # -- internals ---------------------------------------------------------------------
@@ -147,6 +183,14 @@ class ComplianceEngine:
         base = classify(self._policy.classification, hint, tags)
         return self._policy.resolve(source_id, tags, base)
 
+    def _keep(self, text: str, d: Detection) -> bool:
+        """Whether a detection counts: confident enough and not a word never a person."""
+        return d.score >= self._policy.min_score and not (
+            self._not_person
+            and d.entity_type == PERSON
+            and is_not_person(text[d.start : d.end], self._not_person)
+        )
+
     def _evaluate(
         self,
         text: str,
@@ -154,28 +198,33 @@ class ComplianceEngine:
         source_id: str,
         tags: tuple[str, ...],
         hint: str | None,
+        *,
+        resolved: ResolvedPolicy | None = None,
+        released: bool = False,
+        also: _Identified | None = None,
     ) -> RedactionResult:
-        resolved = self._resolve(source_id, tags, hint)
-        kept = [
-            d
-            for d in detections
-            if d.score >= self._policy.min_score
-            and not (
-                self._not_person
-                and d.entity_type == PERSON
-                and is_not_person(text[d.start : d.end], self._not_person)
-            )
-        ]
-        findings = tuple(resolve(kept, resolved.action_for))
+        """The policy applied to one text. ``released``: quarantine becomes redact (a
+        reviewer released this document version); ``also``: findings and subject ids of the
+        document's title, id and URI, which count for the decision and the subjects."""
+        resolved = resolved or self._resolve(source_id, tags, hint)
+        action_for = _released_actions(resolved) if released else resolved.action_for
+        kept = [d for d in detections if self._keep(text, d)]
+        findings = tuple(resolve(kept, action_for))
         subject_ids = self._subject_ids(text, kept)
+        entity_types = {d.entity_type for d in kept}
+        decisive: tuple[Finding, ...] = findings
+        if also is not None:
+            subject_ids = tuple(sorted({*subject_ids, *also.subject_ids}))
+            decisive = (*findings, *also.findings)
+            entity_types |= {f.entity_type for f in also.findings}
         classification = classify(
             self._policy.classification,
             hint,
             tags,
-            {d.entity_type for d in kept},
+            entity_types,
             resolved.classification_floor,
         )
-        decision, reason = self._decide(findings, resolved, subject_ids)
+        decision, reason = self._decide(decisive, resolved, subject_ids)
         if decision is not Decision.INDEX:
             out_text = None
         elif resolved.preserve_text:
@@ -222,22 +271,107 @@ class ComplianceEngine:
             return Decision.DROP, f"policy drops documents with {', '.join(dropped)}"
         return Decision.INDEX, None
 
+    def _identity(
+        self,
+        event: ChangeEvent,
+        resolved: ResolvedPolicy,
+        found: dict[str, list[list[Detection]]],
+    ) -> _Identified:
+        """Document id, URI and ACL after compliance, with the findings in id and URI."""
+        pseudonymize = resolved.pseudonymize_ids
+        findings: list[Finding] = []
+        subject_ids: set[str] = set()
+        document_id = event.document_id
+        if "id" in found:
+            id_found = id_findings(document_id, found["id"], resolved.action_for, self._keep)
+            findings += id_found
+            subject_ids |= self._id_subjects(document_id, id_found)
+            document_id = rewrite_with(document_id, id_found, self._id_token(document_id))
+        uri = event.uri
+        if uri is not None and "uri" in found:
+            text = uri_text(uri)
+            uri_found = id_findings(
+                text, found["uri"], resolved.action_for, self._keep, analysed_from(text)
+            )
+            findings += uri_found
+            subject_ids |= self._id_subjects(text, uri_found)
+            if pseudonymize:
+                rewritten = rewrite_with(text, uri_found, self._id_token(text))
+            elif resolved.preserve_text:
+                rewritten = text
+            else:
+                rewritten = self._rewriter.rewrite(text, uri_found)
+            uri = rebuild_uri(uri, rewritten)
+        acl, defaulted = event.acl, False
+        default = self._policy.default_acl
+        if default is not None and not (event.acl.users or event.acl.groups):
+            acl, defaulted = Acl(users=default.users, groups=default.groups), True
+        return _Identified(
+            DocumentIdentity(document_id, uri, acl),
+            tuple(findings),
+            tuple(sorted(subject_ids)),
+            pseudonymised=sum(1 for f in findings if pseudonymize),
+            default_acl=defaulted,
+        )
+
+    def _id_token(self, value: str) -> Callable[[Finding], str]:
+        return lambda f: self._pseudonymizer.id_token(f.entity_type, value[f.start : f.end])
+
+    def _id_subjects(self, value: str, findings: Sequence[Finding]) -> set[str]:
+        return {
+            sid
+            for f in findings
+            if (
+                sid := self._pseudonymizer.subject_id_for_entity(
+                    f.entity_type, value[f.start : f.end]
+                )
+            )
+            is not None
+        }
+
     def _upsert(
         self,
         event: ChangeEvent,
-        detections: Sequence[Detection],
-        title_detections: Sequence[Detection] | None,
+        resolved: ResolvedPolicy,
+        ident: _Identified,
+        found: dict[str, list[list[Detection]]],
     ) -> ComplianceOutcome:
+        identity = ident.identity
+        doc_key = document_key(event.source_id, identity.document_id)
+        released = self._releases.is_released(doc_key, event.version)
         content = event.content or ""
-        result = self._evaluate(
-            content, detections, event.source_id, event.tags, event.classification_hint
-        )
         title = event.title
-        if title and title_detections is not None:
-            title = self._evaluate(
-                title, title_detections, event.source_id, event.tags, event.classification_hint
-            ).text
-        resolved = self._resolve(event.source_id, event.tags, event.classification_hint)
+        title_result = None
+        if title and "title" in found:
+            title_result = self._evaluate(
+                title,
+                found["title"][0],
+                event.source_id,
+                event.tags,
+                event.classification_hint,
+                resolved=resolved,
+                released=released,
+            )
+            title = title_result.text
+        also = ident
+        if title_result is not None:
+            also = dataclasses.replace(
+                ident,
+                findings=(*ident.findings, *title_result.findings),
+                subject_ids=(*ident.subject_ids, *title_result.subject_ids),
+            )
+        if released:
+            also = dataclasses.replace(also, findings=_as_released(also.findings))
+        result = self._evaluate(
+            content,
+            found["content"][0],
+            event.source_id,
+            event.tags,
+            event.classification_hint,
+            resolved=resolved,
+            released=released,
+            also=also,
+        )
         metadata, removed = _minimise(event.metadata, resolved.metadata_allowlist)
         retention = resolved.retention
         expires_at: datetime | None = event.occurred_at + retention if retention else None
@@ -246,16 +380,16 @@ class ComplianceEngine:
             document = CleanDocument(
                 event_id=event.event_id,
                 source_id=event.source_id,
-                document_id=event.document_id,
+                document_id=identity.document_id,
                 op=Op.UPSERT,
                 version=event.version,
                 occurred_at=event.occurred_at,
                 text=result.text,
                 content_type=event.content_type,
                 title=title,
-                uri=event.uri,
+                uri=identity.uri,
                 metadata=metadata,
-                acl=event.acl,
+                acl=identity.acl,
                 classification=result.classification,
                 tags=event.tags,
                 policy_id=self._policy.id,
@@ -269,13 +403,16 @@ class ComplianceEngine:
             "metadata_keys_removed": removed,
             "classification": result.classification.value,
             "text_preserved": "true" if result.preserved else "false",
+            **ident.detail,
         }
+        if released:
+            detail["quarantine_released"] = "true"
         if result.reason is not None:
             detail["reason"] = result.reason
         audit = AuditRecord(
             kind="ingest" if document is not None else "blocked",
             event_id=event.event_id,
-            doc_key=event.key,
+            doc_key=doc_key,
             version=event.version,
             policy_id=self._policy.id,
             policy_version=self._policy.version,
@@ -294,15 +431,18 @@ class ComplianceEngine:
         )
         return ComplianceOutcome(
             event_id=event.event_id,
-            doc_key=event.key,
+            doc_key=doc_key,
             decision=result.decision,
             document=document,
             audit=audit,
             reason=result.reason,
+            identity=identity,
         )
 
-    def _delete(self, event: ChangeEvent) -> ComplianceOutcome:
-        resolved = self._resolve(event.source_id, event.tags, event.classification_hint)
+    def _delete(
+        self, event: ChangeEvent, resolved: ResolvedPolicy, ident: _Identified
+    ) -> ComplianceOutcome:
+        identity = ident.identity
         classification = classify(
             self._policy.classification,
             event.classification_hint,
@@ -310,7 +450,7 @@ class ComplianceEngine:
             floor=resolved.classification_floor,
         )
         document = CleanDocument.deletion_of(
-            event,
+            identity.applied_to(event),
             classification=classification,
             policy_id=self._policy.id,
             policy_version=self._policy.version,
@@ -319,21 +459,60 @@ class ComplianceEngine:
         audit = AuditRecord(
             kind="delete",
             event_id=event.event_id,
-            doc_key=event.key,
+            doc_key=document.key,
             version=event.version,
             policy_id=self._policy.id,
             policy_version=self._policy.version,
             frameworks=resolved.frameworks,
             outcome="deleted",
+            detail=ident.detail,
             worker=self._worker,
         )
         return ComplianceOutcome(
             event_id=event.event_id,
-            doc_key=event.key,
+            doc_key=document.key,
             decision=Decision.DELETE,
             document=document,
             audit=audit,
+            identity=identity,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Identified:
+    """A document's identity after compliance and what was found in its id, URI (and title)."""
+
+    identity: DocumentIdentity
+    findings: tuple[Finding, ...]
+    subject_ids: tuple[str, ...]
+    pseudonymised: int = 0
+    default_acl: bool = False
+
+    @property
+    def detail(self) -> dict[str, int | str]:
+        out: dict[str, int | str] = {}
+        if self.pseudonymised:
+            out["id_segments_pseudonymised"] = self.pseudonymised
+        if self.default_acl:
+            out["acl"] = "policy default"
+        return out
+
+
+def _released_actions(resolved: ResolvedPolicy) -> Callable[[str], Action]:
+    """The policy's actions for a released document version: quarantine becomes redact."""
+
+    def action_for(entity_type: str) -> Action:
+        action = resolved.action_for(entity_type)
+        return Action.REDACT if action is Action.QUARANTINE else action
+
+    return action_for
+
+
+def _as_released(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    return tuple(
+        dataclasses.replace(f, action=Action.REDACT) if f.action is Action.QUARANTINE else f
+        for f in findings
+    )
 
 
 def _minimise(

@@ -1,4 +1,5 @@
-"""CCPA opt-out: subjects whose documents must not be indexed."""
+"""Registry views of the engine: CCPA opt-outs (subjects whose documents must not be
+indexed) and quarantine releases (document versions a reviewer let through)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,22 @@ class InMemoryOptOutRegistry:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+
+class ReleaseRegistry(Protocol):
+    """Answers whether a reviewer released a quarantined document version."""
+
+    def is_released(self, doc_key: str, version: int) -> bool: ...
+
+
+class InMemoryReleases:
+    """Released ``(doc key, version)`` pairs held in memory (tests, the CLI's dry runs)."""
+
+    def __init__(self, released: set[tuple[str, int]] | None = None) -> None:
+        self._released = set(released or ())
+
+    def release(self, doc_key: str, version: int) -> None:
+        self._released.add((doc_key, version))
+
+    def is_released(self, doc_key: str, version: int) -> bool:
+        return (doc_key, version) in self._released

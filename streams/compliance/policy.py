@@ -6,7 +6,17 @@ apply, the strictest action per entity type wins (keep < mask < hash < redact < 
 quarantine); a rule with ``preserve_text`` (SOX) keeps the text unaltered, while drop and
 quarantine still block indexing; legal minimum retentions (``retention_is_minimum``)
 override maximum retentions (a legal obligation outranks storage limitation, GDPR
-Art. 17(3)(b)); metadata allowlists intersect; classification floors take the maximum.
+Art. 17(3)(b)); metadata allowlists intersect; classification floors take the maximum;
+``pseudonymize_ids`` of any applicable rule turns identifying segments of document ids and
+URIs into keyed pseudonyms (see ``doc_ids.py``).
+
+``default_acl`` is the ACL of documents whose source records none: without it such documents
+are readable by every caller of ``ragstream query``. The shipped policies give them the group
+``internal``, so only callers in that group see them (``ragstream query --group internal``,
+or a token whose backend roles hold ``internal``). To change it, copy a shipped policy into
+``compliance.policy_dir`` and edit ``default_acl`` (``{groups: [all-staff]}``, or
+``{users: [...], groups: [...]}``); leave it out to keep ACL-less documents public. It
+applies when documents are (re)ingested: re-publish a source to change indexed documents.
 """
 
 from __future__ import annotations
@@ -79,6 +89,7 @@ def _known_entity(name: str) -> str:
 
 EntityType = Annotated[str, AfterValidator(_known_entity)]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+Principal = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^\S(.*\S)?$")]
 
 
 class _Strict(BaseModel):
@@ -122,6 +133,10 @@ class FrameworkRule(_Strict):
     )
     preserve_text: bool = False
     honour_opt_out: bool = False
+    pseudonymize_ids: bool = Field(
+        default=False,
+        description="identifying segments of document ids and URIs become keyed pseudonyms",
+    )
     metadata_allowlist: tuple[str, ...] | None = None
     retention: timedelta | None = None
     retention_is_minimum: bool = False
@@ -133,6 +148,22 @@ class FrameworkRule(_Strict):
             raise ValueError("retention must be a positive duration")
         if self.retention_is_minimum and self.retention is None:
             raise ValueError("retention_is_minimum needs a retention")
+        return self
+
+
+class DefaultAcl(_Strict):
+    """The ACL given to documents whose source records none (at least one user or group)."""
+
+    users: tuple[Principal, ...] = ()
+    groups: tuple[Principal, ...] = ()
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> DefaultAcl:
+        if not (self.users or self.groups):
+            raise ValueError(
+                "default_acl needs at least one user or group (leave default_acl out to keep "
+                "documents without an ACL readable by everyone)"
+            )
         return self
 
 
@@ -161,6 +192,9 @@ class Policy(_Strict):
         "of persons.NOT_PERSON (case-insensitive; a finding containing one is dropped)",
     )
     classification: ClassificationRules = ClassificationRules()
+    default_acl: DefaultAcl | None = Field(
+        default=None, description="ACL of documents whose source records none (None: public)"
+    )
     rules: tuple[FrameworkRule, ...] = Field(min_length=1)
 
     def resolve(
@@ -192,6 +226,10 @@ class ResolvedPolicy:
     @property
     def honour_opt_out(self) -> bool:
         return any(r.honour_opt_out for r in self.rules)
+
+    @property
+    def pseudonymize_ids(self) -> bool:
+        return any(r.pseudonymize_ids for r in self.rules)
 
     def action_for(self, entity_type: str) -> Action:
         """The strictest action the applicable rules ask for (policy default if none)."""

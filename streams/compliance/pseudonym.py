@@ -20,6 +20,7 @@ _WS = re.compile(r"\s+")
 _NON_DIGIT = re.compile(r"\D")
 TOKEN_HEX_CHARS = 8
 SUBJECT_ID_HEX_CHARS = 32
+ID_TOKEN_HEX_CHARS = 16
 
 
 class SubjectKind(StrEnum):
@@ -97,6 +98,13 @@ class Pseudonymizer:
         """A stable placeholder such as ``<PERSON_3f9a1c2b>``."""
         digest = self._mac("token", entity_type, normalise(entity_type, value))
         return f"<{entity_type}_{digest[:TOKEN_HEX_CHARS]}>"
+
+    def id_token(self, entity_type: str, value: str) -> str:
+        """A pseudonym for a segment of a document id or URI, such as
+        ``DATE_TIME_3f9a1c2b7d0e4a65``: an HMAC of the exact value (no normalising, so two
+        different ids never meet on one key), safe in paths, URIs and Kafka keys."""
+        digest = self._mac("id", value)
+        return f"{entity_type}_{digest[:ID_TOKEN_HEX_CHARS]}"
 
     def subject_id(self, kind: SubjectKind, value: str) -> str | None:
         """The subject id of one identifier (None when it normalises to nothing)."""

@@ -2,7 +2,13 @@
 
 Documents the policy blocks (drop, quarantine, an opted-out subject) and documents that
 mention an erased subject are handed on as versioned deletes, so an earlier indexed version
-of the same document is removed too; their audit records say why.
+of the same document is removed too; their audit records say why. A quarantined event is
+also handed on raw, as received, for the restricted quarantine topic, where a reviewer can
+release or drop it (``ragstream quarantine``); a released version (a ``release`` entry of the
+registry) gets the policy's redact action instead of quarantine.
+
+Deletes carry the document's identity after compliance (pseudonymous document id and URI
+where the policy says so), so they meet the upserts of the same document.
 """
 
 from __future__ import annotations
@@ -11,22 +17,27 @@ from collections.abc import Callable, Iterable, Sequence
 
 from infra.settings import ComplianceSettings
 from schemas import AuditRecord, ChangeEvent, CleanDocument, Op
+from streams.compliance.detector import Detector
 from streams.compliance.engine import ComplianceEngine, ComplianceOutcome, Decision
 from streams.compliance.policy_loader import load_policy
+from streams.compliance.quarantine import quarantine_record
 from streams.registry import RegistrySnapshot
 from streams.stages import ComplianceOutcomeLike
 
 EMPTY = RegistrySnapshot(frozenset(), frozenset())
 
 
-class _LiveOptOuts:
-    """The engine's opt-out view of the registry snapshot taken for the current batch."""
+class _LiveRegistry:
+    """The engine's opt-out and release views of the snapshot taken for the current batch."""
 
     def __init__(self) -> None:
         self.snapshot = EMPTY
 
     def any_opted_out(self, subject_ids: Iterable[str]) -> bool:
         return self.snapshot.any_opted_out(subject_ids)
+
+    def is_released(self, doc_key: str, version: int) -> bool:
+        return self.snapshot.is_released(doc_key, version)
 
 
 class PolicyComplianceStage:
@@ -35,15 +46,19 @@ class PolicyComplianceStage:
         settings: ComplianceSettings,
         registry: Callable[[], RegistrySnapshot] | None = None,
         worker: str | None = None,
+        *,
+        detector: Detector | None = None,
     ) -> None:
         self._settings = settings
         self._registry = registry or (lambda: EMPTY)
-        self._opt_outs = _LiveOptOuts()
+        self._live = _LiveRegistry()
         self._engine = ComplianceEngine(
             settings,
             load_policy(settings.policy, settings.policy_dir),
-            opt_outs=self._opt_outs,
+            opt_outs=self._live,
+            releases=self._live,
             worker=worker,
+            detector=detector,
         )
 
     def warm_up(self) -> None:
@@ -51,7 +66,7 @@ class PolicyComplianceStage:
 
     def process(self, events: Sequence[ChangeEvent]) -> list[ComplianceOutcomeLike]:
         snapshot = self._registry()
-        self._opt_outs.snapshot = snapshot
+        self._live.snapshot = snapshot
         outcomes = self._engine.process(events)
         return [
             _hand_on(event, outcome, snapshot)
@@ -78,17 +93,22 @@ def _hand_on(
                     },
                 }
             )
-            return ComplianceOutcomeLike(_as_delete(event, doc.subject_ids), audit)
+            return ComplianceOutcomeLike(_as_delete(event, outcome, doc.subject_ids), audit)
         return ComplianceOutcomeLike(doc, outcome.audit)
     if doc is not None:
         return ComplianceOutcomeLike(doc, outcome.audit)
     # Dropped or quarantined: remove whatever version of it is indexed.
     assert outcome.decision in (Decision.DROP, Decision.QUARANTINE)
-    return ComplianceOutcomeLike(_as_delete(event, ()), outcome.audit)
+    held = quarantine_record(event, outcome) if outcome.decision is Decision.QUARANTINE else None
+    return ComplianceOutcomeLike(_as_delete(event, outcome, ()), outcome.audit, held)
 
 
-def _as_delete(event: ChangeEvent, subject_ids: tuple[str, ...]) -> CleanDocument:
-    return CleanDocument.deletion_of(event, subject_ids=subject_ids)
+def _as_delete(
+    event: ChangeEvent, outcome: ComplianceOutcome, subject_ids: tuple[str, ...]
+) -> CleanDocument:
+    """A versioned delete of the document, under its identity after compliance."""
+    ident = outcome.identity.applied_to(event) if outcome.identity is not None else event
+    return CleanDocument.deletion_of(ident, subject_ids=subject_ids)
 
 
 __all__ = ["AuditRecord", "PolicyComplianceStage"]

@@ -148,7 +148,7 @@ def test_audit_has_counts_and_hashes_but_no_values(engine_for: EngineFactory) ->
     """The audit record holds policy, counts and content hashes, and no raw value."""
     outcome = engine_for("default").process([_event(samples.CLINICAL)])[0]
     audit = outcome.audit
-    assert audit.policy_id == "default" and audit.policy_version == "1.0.0"
+    assert audit.policy_id == "default" and audit.policy_version == "1.1.0"
     assert audit.content_sha256_before == hashlib.sha256(samples.CLINICAL.encode()).hexdigest()
     assert audit.content_sha256_after != audit.content_sha256_before
     assert any(e.entity_type == "PERSON" for e in audit.entities)
