@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from infra.access import ROLE_ADMIN, ROLE_INGEST, require_or_exit
 from infra.logs import configure_logging
 from infra.settings import Settings, get_settings
 from ragstream import cli_compliance, cli_ops, cli_sharepoint, cli_sources
@@ -119,6 +120,7 @@ def worker() -> None:
     """
     from ragstream.worker import run_worker
 
+    require_or_exit(ROLE_INGEST, "run a worker (index documents)")
     sys.argv = [sys.argv[0]]  # faust reads argv; our options were already parsed
     run_worker(_settings())
 
@@ -183,6 +185,7 @@ def connect_filesystem(
     california: CCPA); when the tags or the compliance policy change, unchanged files are
     published again. While watching, a lost Kafka is retried with backoff.
     """
+    require_or_exit(ROLE_INGEST, "publish documents")
     from dataclasses import asdict
 
     from connectors.base import PublishError, SourceUnavailable
@@ -357,6 +360,7 @@ def index_reset(
     yes: Annotated[bool, typer.Option("--yes", help="really delete")] = False,
 ) -> None:
     """Delete both indices (they are re-created by the next worker start)."""
+    require_or_exit(ROLE_ADMIN, "delete the indices")
     from infra.opensearch import make_client
     from streams.sinks.indices import drop_indices
 

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from infra.access import ROLE_INGEST, require_or_exit
 from infra.logs import configure_logging
 from infra.settings import Settings, get_settings
 from ragstream.cli_sources import MetricsPort, retry_reporter, start_metrics
@@ -63,6 +64,7 @@ def connect_sharepoint(
     credential problem, 1 when SharePoint or Kafka could not be reached (the next run
     resumes from the checkpoint).
     """
+    require_or_exit(ROLE_INGEST, "publish documents")
     from dataclasses import asdict
 
     from connectors.base import PublishError, SourceUnavailable

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from infra.access import ROLE_INGEST, require_or_exit
 from infra.logs import configure_logging
 from infra.settings import Settings, get_settings
 
@@ -142,6 +143,7 @@ def connect_sql(
     <prefix>connect-offsets. While watching, a lost database or Kafka is retried with
     backoff from the checkpoint.
     """
+    require_or_exit(ROLE_INGEST, "publish documents")
     from dataclasses import asdict
 
     from connectors.base import PublishError, SourceUnavailable
