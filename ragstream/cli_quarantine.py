@@ -44,6 +44,7 @@ quarantine_app = typer.Typer(
         "Every decision is audited."
     ),
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 
 
@@ -360,9 +361,7 @@ def quarantine_drop(
 
 def main() -> None:
     """Run these commands on their own: ``python -m ragstream.cli_quarantine list``."""
-    app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
-    register(app)
-    app()
+    quarantine_app()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,12 @@ from streams.compliance.engine import (
     Decision,
     RedactionResult,
 )
-from streams.compliance.optout import InMemoryOptOutRegistry, OptOutRegistry
+from streams.compliance.optout import (
+    InMemoryOptOutRegistry,
+    InMemoryReleases,
+    OptOutRegistry,
+    ReleaseRegistry,
+)
 from streams.compliance.policy import Action, Policy
 from streams.compliance.policy_loader import (
     PolicyError,
@@ -33,6 +38,7 @@ __all__ = [
     "Detector",
     "Finding",
     "InMemoryOptOutRegistry",
+    "InMemoryReleases",
     "ModelNotInstalledError",
     "OptOutRegistry",
     "Policy",
@@ -41,6 +47,7 @@ __all__ = [
     "PresidioDetector",
     "Pseudonymizer",
     "RedactionResult",
+    "ReleaseRegistry",
     "SubjectKind",
     "load_policy",
     "parse_policy",

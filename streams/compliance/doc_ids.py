@@ -76,6 +76,33 @@ def uri_text(uri: str) -> str:
     return unquote(uri) if "%" in uri else uri
 
 
+def uri_prefix(uri: str, document_id: str) -> str | None:
+    """The part of ``uri`` before ``document_id`` when the URI ends with it after a
+    separator (``file:///srv/corpus/`` + ``clinic/note.md``), else None."""
+    cut = len(uri) - len(document_id)
+    if cut > 0 and uri.endswith(document_id) and uri[cut - 1] in SEPARATORS:
+        return uri[:cut]
+    return None
+
+
+def joined(
+    prefix: Sequence[Sequence[Detection]], suffix: Sequence[Sequence[Detection]], offset: int
+) -> list[list[Detection]]:
+    """Detections of a URI from those of its prefix and of the document id that ends it
+    (each given per :func:`detection_texts` form; a missing humanised form is the raw one)."""
+    out = []
+    for form in range(2):
+        pre = prefix[min(form, len(prefix) - 1)]
+        suf = suffix[min(form, len(suffix) - 1)]
+        out.append(
+            [
+                *pre,
+                *(Detection(d.entity_type, d.start + offset, d.end + offset, d.score) for d in suf),
+            ]
+        )
+    return out
+
+
 def _segments(value: str) -> list[tuple[int, int]]:
     """Start and end of each run between separators."""
     out, start = [], 0

@@ -26,8 +26,10 @@ from streams.compliance.doc_ids import (
     analysed_from,
     detection_texts,
     id_findings,
+    joined,
     rebuild_uri,
     rewrite_with,
+    uri_prefix,
     uri_text,
 )
 from streams.compliance.optout import (
@@ -92,6 +94,9 @@ class ComplianceOutcome:
         return self.document is not None
 
 
+_PREFIX_CACHE_SIZE = 1024  # detections of URI prefixes (a source's root), reused
+
+
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -114,6 +119,7 @@ class ComplianceEngine:
         self._detector = detector or PresidioDetector(settings.spacy_model, settings.batch_size)
         self._opt_outs = opt_outs if opt_outs is not None else InMemoryOptOutRegistry()
         self._releases = releases if releases is not None else InMemoryReleases()
+        self._prefix_cache: dict[str, list[Detection]] = {}
         self._pseudonymizer = Pseudonymizer(settings.hmac_key)
         self._rewriter = Rewriter(self._pseudonymizer, policy.mask_char, policy.mask_keep_last)
         self._worker = worker
@@ -144,32 +150,57 @@ class ComplianceEngine:
 
     def process(self, events: Sequence[ChangeEvent]) -> list[ComplianceOutcome]:
         """One outcome per event, in order; every text of the batch is analysed at once:
-        contents and titles of upserts, URIs and (where the policy pseudonymises ids)
-        document ids of every event."""
+        contents and titles of upserts, URIs and (where the policy pseudonymises ids, or a
+        URI ends with it) document ids of every event. A URI that ends with the document id
+        is analysed as its prefix (the source's root, cached) plus the id."""
         texts: list[str] = []
+        fresh: dict[int, str] = {}  # text index -> prefix to cache once analysed
 
-        def slot(values: Sequence[str]) -> list[int]:
-            texts.extend(values)
-            return list(range(len(texts) - len(values), len(texts)))
+        def slot(values: Sequence[str], cache: bool = False) -> list[int | str]:
+            refs: list[int | str] = []
+            for value in values:
+                if cache and value in self._prefix_cache:
+                    refs.append(value)
+                    continue
+                texts.append(value)
+                refs.append(len(texts) - 1)
+                if cache:
+                    fresh[len(texts) - 1] = value
+            return refs
 
         plans = []
         for event in events:
             resolved = self._resolve(event.source_id, event.tags, event.classification_hint)
-            slots: dict[str, list[int]] = {}
+            slots: dict[str, list[int | str]] = {}
             if event.op is Op.UPSERT:
                 slots["content"] = slot([event.content or ""])
                 if event.title:
                     slots["title"] = slot([event.title])
-            if resolved.pseudonymize_ids:
-                slots["id"] = slot(detection_texts(event.document_id))
+            want_id = resolved.pseudonymize_ids
             if event.uri:
                 text = uri_text(event.uri)
-                slots["uri"] = slot(detection_texts(text, analysed_from(text)))
+                prefix = uri_prefix(text, event.document_id)
+                if prefix is None:
+                    slots["uri"] = slot(detection_texts(text, analysed_from(text)))
+                else:
+                    slots["uri_prefix"] = slot(
+                        detection_texts(prefix, analysed_from(prefix)), cache=True
+                    )
+                    want_id = True
+            if want_id:
+                slots["id"] = slot(detection_texts(event.document_id))
             plans.append((event, resolved, slots))
         detections = self._detector.detect(texts) if texts else []
+        for index, prefix_text in fresh.items():
+            if len(self._prefix_cache) >= _PREFIX_CACHE_SIZE:
+                self._prefix_cache.pop(next(iter(self._prefix_cache)))
+            self._prefix_cache[prefix_text] = detections[index]
         outcomes = []
         for event, resolved, slots in plans:
-            found = {name: [detections[i] for i in idx] for name, idx in slots.items()}
+            found = {
+                name: [detections[r] if isinstance(r, int) else self._prefix_cache[r] for r in refs]
+                for name, refs in slots.items()
+            }
             identity = self._identity(event, resolved, found)
             if event.op is Op.DELETE:
                 outcomes.append(self._delete(event, resolved, identity))
@@ -282,16 +313,23 @@ class ComplianceEngine:
         findings: list[Finding] = []
         subject_ids: set[str] = set()
         document_id = event.document_id
+        id_found: list[Finding] = []
         if "id" in found:
             id_found = id_findings(document_id, found["id"], resolved.action_for, self._keep)
+        if pseudonymize:
             findings += id_found
             subject_ids |= self._id_subjects(document_id, id_found)
             document_id = rewrite_with(document_id, id_found, self._id_token(document_id))
         uri = event.uri
-        if uri is not None and "uri" in found:
+        if uri is not None and ("uri" in found or "uri_prefix" in found):
             text = uri_text(uri)
+            if "uri" in found:
+                uri_dets = found["uri"]
+            else:
+                prefix_len = len(text) - len(event.document_id)
+                uri_dets = joined(found["uri_prefix"], found["id"], prefix_len)
             uri_found = id_findings(
-                text, found["uri"], resolved.action_for, self._keep, analysed_from(text)
+                text, uri_dets, resolved.action_for, self._keep, analysed_from(text)
             )
             findings += uri_found
             subject_ids |= self._id_subjects(text, uri_found)
@@ -310,7 +348,7 @@ class ComplianceEngine:
             DocumentIdentity(document_id, uri, acl),
             tuple(findings),
             tuple(sorted(subject_ids)),
-            pseudonymised=sum(1 for f in findings if pseudonymize),
+            pseudonymised=len(findings) if pseudonymize else 0,
             default_acl=defaulted,
         )
 

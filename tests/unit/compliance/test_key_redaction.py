@@ -175,3 +175,29 @@ def test_key_uses_the_source_id(engine_for: EngineFactory) -> None:
     assert outcome.doc_key.startswith("corpus/clinic/")
     assert outcome.document is not None
     assert outcome.doc_key == document_key("corpus", outcome.document.document_id)
+
+
+def test_the_key_depends_on_the_document_id_alone(engine_for: EngineFactory) -> None:
+    """A delete without a URI, or with a URI elsewhere, still meets the upsert's key."""
+    [upsert] = engine_for("default").process([_upsert()])
+    no_uri = ChangeEvent(
+        source_id="corpus", document_id=PATH, op=Op.DELETE, version=9, tags=("phi",)
+    )
+    moved = no_uri.model_copy(update={"uri": "https://dms.example/x?doc=" + PATH})
+    a, b = engine_for("default").process([no_uri, moved])
+    assert a.doc_key == b.doc_key == upsert.doc_key
+    assert b.document is not None and b.document.uri is not None
+    assert "2026-02-11" not in b.document.uri and b.document.uri.startswith("https://dms.example/")
+
+
+def test_uri_ending_with_the_id_is_redacted_like_a_whole_uri(engine_for: EngineFactory) -> None:
+    """The URI is analysed as its (cached) root plus the document id: the same result."""
+    engine = engine_for("gdpr")
+    events = [
+        _upsert("hr/Anna Kovacs CV.pdf", tags=(), uri=f"file:///srv/{root}/hr/Anna Kovacs CV.pdf")
+        for root in ("a", "a", "b")
+    ]
+    uris = [o.document.uri or "" for o in engine.process(events) if o.document is not None]
+    assert uris[0] == uris[1]
+    assert re.fullmatch(r"file:///srv/a/hr/<PERSON_[0-9a-f]{8}>\.pdf", uris[0])
+    assert re.fullmatch(r"file:///srv/b/hr/<PERSON_[0-9a-f]{8}>\.pdf", uris[2])
