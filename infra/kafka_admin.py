@@ -49,7 +49,11 @@ def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
     plain = {"max.message.bytes": record_limit}
     # Keyed by document: compaction keeps the latest record per document, and an erasure's
     # tombstones remove the earlier ones. The raw topic also keeps its short retention.
-    compacted = {"cleanup.policy": "compact,delete"}
+    # max.compaction.lag.ms bounds how long an erased record can survive its tombstone.
+    compacted = {
+        "cleanup.policy": "compact,delete",
+        "max.compaction.lag.ms": str(settings.max_compaction_lag_ms),
+    }
     large = {"max.message.bytes": large_limit}
     configs: dict[str, dict[str, str]] = {
         settings.changes_topic: {**raw, **compacted},
@@ -59,7 +63,9 @@ def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
         settings.quarantine_topic: {**raw, "cleanup.policy": "delete"},
         settings.clean_topic: {**large, **compacted},
         settings.chunks_topic: {**large, **compacted},
-        settings.dlq_topic: large,
+        # Dead letters after compliance hold redacted content only; their retention is
+        # bounded like the raw topic's, so an erased subject's records age out with it.
+        settings.dlq_topic: {**large, "retention.ms": str(settings.raw_retention_ms)},
         settings.audit_topic: {**plain, "retention.ms": str(AUDIT_RETENTION_MS)},
         settings.dsr_topic: {**plain, "retention.ms": str(AUDIT_RETENTION_MS)},
     }

@@ -34,6 +34,12 @@ class KafkaSettings(BaseModel):
     large_message_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1_000_000, description="max.message.bytes of clean/chunks"
     )
+    max_compaction_lag_ms: int = Field(
+        default=24 * 3600 * 1000,
+        ge=60_000,
+        description="max.compaction.lag.ms of the compacted topics: an erasure's tombstones "
+        "remove the earlier records of a document within this bound",
+    )
     # Client security (see infra/kafka_config.py); the defaults talk to the local stack.
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"

@@ -66,6 +66,12 @@ def test_creates_all_missing_topics_with_their_retention() -> None:
     assert specs["t.dlq.raw"].config["retention.ms"] == "3600000"
     assert specs["t.dsr"].config is not None
     assert specs["t.dsr"].config["retention.ms"] == str(AUDIT_RETENTION_MS)
+    # Erasure bounds: tombstones compact earlier records within a day; dead letters age out.
+    for compacted in ("t.changes", "t.clean", "t.chunks"):
+        config = specs[compacted].config
+        assert config is not None and config["max.compaction.lag.ms"] == str(24 * 3600 * 1000)
+    dlq = specs["t.dlq"].config
+    assert dlq is not None and dlq["retention.ms"] == "3600000"
     offsets = specs["t.connect-offsets"]
     assert offsets.config is not None and offsets.config["cleanup.policy"] == "compact"
     assert offsets.num_partitions == 1
