@@ -13,6 +13,9 @@ received, on the restricted topic ``<prefix>quarantine`` (kept as long as the ra
 * ``drop KEY`` marks the record dropped (marker and ``quarantine_drop`` audit record, in one
   transaction); the record itself stays until retention removes it.
 
+``list`` needs the role ragstream_auditor, ``release`` and ``drop`` ragstream_admin (when
+access control is configured, see infra/access.py).
+
 KEY is the document key as listed (after compliance: pseudonymous where the policy says so)
 or the audit id of the quarantine. All reviews share one transactional id per topic prefix,
 so two reviewers cannot decide the same record twice.
@@ -28,6 +31,7 @@ from typing import Annotated, Any, Literal
 import typer
 from pydantic import ValidationError
 
+from infra.access import ROLE_ADMIN, ROLE_AUDITOR, require_or_exit
 from infra.identity import worker_name
 from infra.logs import configure_logging, get_logger
 from infra.settings import Settings, get_settings
@@ -250,6 +254,7 @@ def quarantine_list(
     """Quarantined documents: key, version, state, reason, audit id, when; never content."""
     if state not in ("pending", "released", "dropped", "all"):
         raise typer.BadParameter("pending, released, dropped or all", param_hint="--state")
+    require_or_exit(ROLE_AUDITOR, "list quarantined documents")
     s = _settings()
     rows = [h for h in read_held(s, timeout) if state in ("all", h.state)]
     for h in rows:
@@ -277,6 +282,7 @@ def _decide(
 
     from infra.kafka_admin import TopicSetupError
 
+    require_or_exit(ROLE_ADMIN, "release or drop a quarantined document")
     s = _settings()
     if not reviewer.strip():
         raise typer.BadParameter("name the reviewer", param_hint="--reviewer")
