@@ -53,16 +53,16 @@ for q in "How do I reset my VPN password?" \
          "What caused the checkout outage in March?" \
          "hotel night reimbursement limit"; do
   echo
-  echo "\$ ragstream query \"$q\" --k 3"
-  $RS query "$q" --k 3
+  echo "\$ ragstream query \"$q\" --group internal --k 3"
+  $RS query "$q" --group internal --k 3
 done
 
 echo
 echo "# compliance: the clinic note is findable, its patient identifiers are not"
-echo "\$ ragstream query \"forearm laceration sutures\" --k 1"
-$RS query "forearm laceration sutures" --k 1
-echo "\$ ragstream audit export --document clinic/visit-note-2026-02-11.md --kind ingest"
-$RS audit export --document clinic/visit-note-2026-02-11.md --kind ingest --timeout 3 | tail -1
+echo "\$ ragstream query \"forearm laceration sutures\" --group internal --k 1"
+$RS query "forearm laceration sutures" --group internal --k 1
+echo "\$ ragstream audit export --kind ingest | grep /clinic/visit-note-   # the key's date is pseudonymised (HIPAA)"
+$RS audit export --kind ingest --timeout 3 | grep -F '/clinic/visit-note-' | tail -1
 
 step "6/7 editing a document: the index follows"
 target="$CORPUS/it/vpn-password-reset.md"
@@ -71,23 +71,23 @@ rel=${target#"$CORPUS/"}
 printf '\n\n## Update\nFrom December the VPN portal moves to vpn2.northwind.example and requires a hardware security key (code word: bluefinch).\n' >>"$target"
 echo "appended an update to $rel"
 for i in $(seq 1 120); do
-  if $RS query "hardware security key bluefinch" --k 1 --json | grep -q bluefinch; then break; fi
+  if $RS query "hardware security key bluefinch" --group internal --k 1 --json | grep -q bluefinch; then break; fi
   sleep 1
 done
-echo "\$ ragstream query \"hardware security key bluefinch\" --k 1"
-$RS query "hardware security key bluefinch" --k 1
+echo "\$ ragstream query \"hardware security key bluefinch\" --group internal --k 1"
+$RS query "hardware security key bluefinch" --group internal --k 1
 
 step "7/7 deleting a document: its chunks disappear"
 rm "$target"
 echo "deleted $rel"
 $RS index stats --wait-docs 0 >/dev/null
 for i in $(seq 1 120); do
-  if ! $RS query "hardware security key bluefinch" --k 5 --json | grep -q bluefinch; then break; fi
+  if ! $RS query "hardware security key bluefinch" --group internal --k 5 --json | grep -q bluefinch; then break; fi
   sleep 1
 done
 $RS index stats
-echo "\$ ragstream query \"hardware security key bluefinch\" --k 3"
-$RS query "hardware security key bluefinch" --k 3
+echo "\$ ragstream query \"hardware security key bluefinch\" --group internal --k 3"
+$RS query "hardware security key bluefinch" --group internal --k 3
 echo
 echo "Demo done. The stack keeps running for your own queries (ragstream query \"...\");"
 echo "stop it with: make stack-down"
