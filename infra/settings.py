@@ -139,9 +139,12 @@ class ChunkingSettings(BaseModel):
 class EmbeddingSettings(BaseModel):
     """The embedding model (int8 ONNX all-MiniLM-L6-v2 from PyPI by default)."""
 
-    backend: Literal["onnx", "hashing"] = Field(
+    backend: Literal["onnx", "hashing", "http"] = Field(
         default="onnx",
-        description="onnx: int8 MiniLM; hashing: model-free feature hashing (tests, dry runs)",
+        description=(
+            "onnx: int8 MiniLM; hashing: model-free feature hashing (tests, dry runs); "
+            "http: an embedding server (OpenAI-compatible or text-embeddings-inference)"
+        ),
     )
     model_id: str = "all-MiniLM-L6-v2-onnx-int8"
     batch_size: int = Field(
@@ -149,6 +152,23 @@ class EmbeddingSettings(BaseModel):
     )
     threads: int = Field(default=2, ge=0, description="0 = onnxruntime default")
     max_seq_length: int = Field(default=256, ge=16)
+    http_url: str = Field(
+        default="http://localhost:8080", description="base URL of the embedding server (http)"
+    )
+    http_api: Literal["openai", "tei"] = Field(
+        default="openai",
+        description="openai: POST {url}/v1/embeddings; tei: POST {url}/embed",
+    )
+    http_model: str = Field(default="", description="model name sent to an OpenAI-style API")
+    http_api_key: SecretStr | None = None
+    http_timeout_s: float = Field(default=30.0, gt=0)
+    http_batch_size: int = Field(default=64, ge=1, description="texts per request (http)")
+    dimension: int | None = Field(
+        default=None,
+        ge=1,
+        description="vector dimension: required for http (checked against the first answer); "
+        "for hashing, overrides the default 384",
+    )
 
 
 DEV_HMAC_KEY = "ragstream-local-dev-key-change-me"

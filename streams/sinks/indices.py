@@ -136,6 +136,23 @@ def ensure_indices(client: OpenSearch, settings: OpenSearchSettings, dimension: 
                 raise
 
 
+def create_chunks_generation(
+    client: OpenSearch, settings: OpenSearchSettings, generation: str, dimension: int
+) -> str:
+    """Create the chunks index ``<chunks_alias>-<generation>`` (e.g. ``rag-chunks-v2``) with
+    vectors of ``dimension``, without touching the alias; returns the index name.
+
+    Refuses (``ValueError``) an index that already exists: a half-built generation from an
+    earlier run must be deleted on purpose, not silently reused.
+    """
+    index = f"{settings.chunks_alias}-{generation}"
+    if client.indices.exists(index=index):
+        raise ValueError(f"index {index} already exists; delete it or pick another generation")
+    client.indices.create(index=index, body=chunks_body(settings, dimension))
+    client.cluster.health(index=index, params={"wait_for_status": "yellow"})
+    return index
+
+
 def missing_indices(client: OpenSearch, settings: OpenSearchSettings) -> list[str]:
     """The aliases (chunks first, then documents) that do not exist yet."""
     return [
