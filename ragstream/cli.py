@@ -17,7 +17,14 @@ import typer
 from infra.access import ROLE_ADMIN, ROLE_INGEST, require_or_exit
 from infra.logs import configure_logging
 from infra.settings import Settings, get_settings
-from ragstream import cli_compliance, cli_ops, cli_quarantine, cli_sharepoint, cli_sources
+from ragstream import (
+    cli_compliance,
+    cli_ops,
+    cli_quarantine,
+    cli_reindex,
+    cli_sharepoint,
+    cli_sources,
+)
 
 app = typer.Typer(
     help=(
@@ -375,6 +382,7 @@ def index_reset(
 cli_compliance.register(app)
 cli_ops.register(app)
 cli_quarantine.register(app)
+cli_reindex.register(index_app)
 cli_sources.register(app, connect_app)
 cli_sharepoint.register(connect_app)
 
