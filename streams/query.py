@@ -50,7 +50,8 @@ SOURCE_FIELDS = [
     "tags",
     "occurred_at",
 ]
-#: Reciprocal rank fusion, rank constant 60 (chosen on the judged set's tune half).
+#: The engine's neutral default: reciprocal rank fusion with rank constant 60. The search API
+#: uses the fusion chosen on the judged set (:data:`streams.search_api.DEFAULT_FUSION`).
 DEFAULT_FUSION = Fusion("rrf", RRF_K)
 #: Most chunks one leg may return (OpenSearch's default max_result_window).
 MAX_POOL = 10_000
