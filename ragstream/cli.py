@@ -22,6 +22,7 @@ from ragstream import (
     cli_ops,
     cli_quarantine,
     cli_reindex,
+    cli_search,
     cli_sharepoint,
     cli_sources,
 )
@@ -60,16 +61,6 @@ def _settings() -> Settings:
     configure_logging(s.log.level, s.log.json_logs)
     return s
 
-
-def snippet(chunk: str, query_text: str, width: int = 160) -> str:
-    """About ``width`` characters of the chunk, centred on the first query word it contains."""
-    flat = " ".join(chunk.split())
-    lowered = flat.lower()
-    words = sorted((w for w in query_text.lower().split() if len(w) > 3), key=len, reverse=True)
-    pos = next((p for w in words if (p := lowered.find(w.strip("?.,!"))) >= 0), 0)
-    start = max(0, min(pos - width // 3, len(flat) - width))
-    out = flat[start : start + width]
-    return ("..." if start > 0 else "") + out + ("..." if start + width < len(flat) else "")
 
 
 def _stack(action: str, services: list[str]) -> None:
@@ -275,50 +266,6 @@ def connect_filesystem(
     typer.echo(json.dumps(asdict(summary)))
 
 
-@app.command()
-def query(
-    text: Annotated[str, typer.Argument(help="what to search for")],
-    k: Annotated[int, typer.Option("--k", min=1, max=100, help="number of hits")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="print a JSON list of hits")] = False,
-    user: Annotated[list[str] | None, typer.Option("--user", help="caller's user id (ACL)")] = None,
-    group: Annotated[
-        list[str] | None, typer.Option("--group", help="caller's groups (ACL)")
-    ] = None,
-) -> None:
-    """Hybrid search (BM25 + k-NN, reciprocal rank fusion) over rag-chunks, ACL-filtered."""
-    from dataclasses import asdict
-
-    from infra.opensearch import make_client
-    from streams.embedding import OnnxMiniLmEmbedder
-    from streams.query import HybridSearcher
-    from streams.sinks.indices import missing_indices
-
-    s = _settings()
-    client = make_client(s.opensearch)
-    missing = missing_indices(client, s.opensearch)
-    if missing:
-        typer.echo(
-            f"error: index {missing[0]} does not exist yet: start a worker (ragstream worker) "
-            "and ingest something first",
-            err=True,
-        )
-        raise typer.Exit(2)
-    embedder = OnnxMiniLmEmbedder(s.embedding)
-    embedder.warm_up()
-    vector = [float(x) for x in embedder.embed([text])[0]]
-    hits = HybridSearcher(s.opensearch, client).search(
-        text, vector, k=k, users=user or [], groups=group or []
-    )
-    if as_json:
-        typer.echo(json.dumps([asdict(h) for h in hits], indent=2))
-        return
-    if not hits:
-        typer.echo("no hits")
-    for rank, h in enumerate(hits, start=1):
-        typer.echo(f"{rank:>2}. {h.score:.4f}  {h.uri or h.doc_key}")
-        typer.echo(f"      {snippet(h.text, text)}")
-
-
 @index_app.command("stats")
 def index_stats(
     wait_docs: Annotated[
@@ -380,6 +327,7 @@ def index_reset(
 
 
 cli_compliance.register(app)
+cli_search.register(app)
 cli_ops.register(app)
 cli_quarantine.register(app)
 cli_reindex.register(index_app)

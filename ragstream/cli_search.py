@@ -151,7 +151,6 @@ def query(
     if as_json:
         typer.echo(json.dumps([hit_json(h) for h in hits], indent=2))
         return
-    from ragstream.cli import snippet
 
     if not hits:
         typer.echo("no hits")
@@ -241,3 +240,13 @@ def register(app: typer.Typer) -> None:
     """Add ``query`` and ``eval`` to the ``ragstream`` app."""
     app.command("query")(query)
     app.command("eval")(evaluate)
+
+def snippet(chunk: str, query_text: str, width: int = 160) -> str:
+    """About ``width`` characters of the chunk, centred on the first query word it contains."""
+    flat = " ".join(chunk.split())
+    lowered = flat.lower()
+    words = sorted((w for w in query_text.lower().split() if len(w) > 3), key=len, reverse=True)
+    pos = next((p for w in words if (p := lowered.find(w.strip("?.,!"))) >= 0), 0)
+    start = max(0, min(pos - width // 3, len(flat) - width))
+    out = flat[start : start + width]
+    return ("..." if start > 0 else "") + out + ("..." if start + width < len(flat) else "")

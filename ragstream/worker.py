@@ -14,10 +14,11 @@ from infra.metrics import WORKER_UP
 from infra.opensearch import make_client
 from infra.settings import InsecureKeyError, Settings
 from ragstream.app import Components, build_app
-from streams.chunking import TokenChunker
+from streams.chunking import SectionChunker
 from streams.debezium import load_config as load_debezium_config
 from streams.dsr import DataSubjectService, KafkaTombstones
 from streams.embedding import DIMENSION, make_embedder
+from streams.search_vectors import IndexedVectors
 from streams.sinks.indices import ensure_indices
 from streams.sinks.opensearch import OpenSearchSink
 from streams.stages import ChunkEmbedStage, ComplianceStage, PassthroughCompliance
@@ -46,8 +47,12 @@ def make_components(settings: Settings, client: OpenSearch) -> Components:
     """Factories of the heavy parts; ``client`` (thread-safe) serves every stage."""
 
     def chunk_embed() -> ChunkEmbedStage:
+        # Chunks follow the content; unchanged chunks keep their vectors (memory cache, then
+        # the document's chunks already in the index), so an edit re-embeds only what changed.
         return ChunkEmbedStage(
-            TokenChunker(settings.chunking), make_embedder(settings.embedding)
+            SectionChunker(settings.chunking),
+            make_embedder(settings.embedding),
+            stored=IndexedVectors(settings.opensearch, client),
         )
 
     def sink() -> OpenSearchSink:

@@ -8,7 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from infra.settings import Settings
-from ragstream.cli import app, snippet
+from ragstream.cli import app
+from ragstream.cli_search import snippet
 
 
 def test_defaults_point_at_the_local_stack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
