@@ -13,3 +13,5 @@ $PY bench/embedding/run.py
 echo "== pipeline (real Kafka + worker + OpenSearch vs bare stages vs naive loop)"
 bash compose/stack.sh up
 $PY bench/pipeline/run.py --out bench/results
+echo "== retrieval (judged NumPy-reference set: BM25, k-NN, hybrid; re-embedding after a 1% edit)"
+$PY -m bench.retrieval.run --out bench/results
