@@ -33,7 +33,10 @@ trap cleanup EXIT
 
 step "3/7 starting a Faust worker and the file-system connector (logs in $LOGS)"
 $RS worker >"$LOGS/worker.log" 2>&1 & pids+=($!)
-$RS connect filesystem "$CORPUS" --path-tag clinic/=phi >"$LOGS/connector.log" 2>&1 & pids+=($!)
+# A new source id per run: connector checkpoints also live in Kafka (ragstream.connect-offsets),
+# so a rerun under the old id would resume and publish nothing into the reset indices.
+SOURCE_ID="demo-$(date +%s)"
+$RS connect filesystem "$CORPUS" --source-id "$SOURCE_ID" --path-tag clinic/=phi >"$LOGS/connector.log" 2>&1 & pids+=($!)
 echo "worker pid ${pids[0]}, connector pid ${pids[1]}"
 sleep 3
 for i in 0 1; do
