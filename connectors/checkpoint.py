@@ -8,19 +8,12 @@ on Kafka's ``connect-offsets``) is :mod:`connectors.state`'s business.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.state import (
-    Checkpoint,
-    FileStateStore,
-    StateStore,
-    load_checkpoint,
-    local_path,
-    save_checkpoint,
-)
+from connectors.state import Checkpoint
+from connectors.state import CheckpointStore as BaseCheckpointStore
 from connectors.state import (
     checkpoint_path as checkpoint_path,
 )
@@ -64,24 +57,11 @@ class FileCheckpoint(Checkpoint):
     documents: dict[str, DocState] = Field(default_factory=dict)
 
 
-class CheckpointStore:
+class CheckpointStore(BaseCheckpointStore[FileCheckpoint]):
     """Loads and saves the file-system source's :class:`FileCheckpoint` through a
     :class:`connectors.state.StateStore` (a path: the local file alone)."""
 
-    def __init__(self, store: Path | StateStore) -> None:
-        self.store: StateStore = FileStateStore(store) if isinstance(store, Path) else store
-
-    @property
-    def path(self) -> Path:
-        path = local_path(self.store)
-        if path is None:
-            raise AttributeError("this checkpoint store has no local file")
-        return path
-
     def load(self, source_id: str, root: str) -> FileCheckpoint:
         """The saved checkpoint, or an empty one when there is none yet."""
-        loaded = load_checkpoint(self.store, FileCheckpoint)
-        return loaded or FileCheckpoint(source_id=source_id, root=root)
-
-    def save(self, checkpoint: FileCheckpoint) -> None:
-        save_checkpoint(self.store, checkpoint)
+        saved = self.load_saved(FileCheckpoint)
+        return saved or FileCheckpoint(source_id=source_id, root=root)

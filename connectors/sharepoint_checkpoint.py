@@ -10,19 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.state import (
-    Checkpoint,
-    FileStateStore,
-    StateStore,
-    load_checkpoint,
-    local_path,
-    save_checkpoint,
-)
+from connectors.state import Checkpoint
+from connectors.state import CheckpointStore as BaseCheckpointStore
 
 
 class ItemState(BaseModel):
@@ -81,22 +74,9 @@ class SharePointBatchCheckpoint:
     libraries: dict[str, LibraryState] = field(default_factory=dict)
 
 
-class SharePointCheckpointStore:
+class SharePointCheckpointStore(BaseCheckpointStore[SharePointCheckpoint]):
     """Loads and saves one :class:`SharePointCheckpoint` (a path: the local file alone)."""
 
-    def __init__(self, store: Path | StateStore) -> None:
-        self.store: StateStore = FileStateStore(store) if isinstance(store, Path) else store
-
-    @property
-    def path(self) -> Path:
-        path = local_path(self.store)
-        if path is None:
-            raise AttributeError("this checkpoint store has no local file")
-        return path
-
     def load(self, source_id: str) -> SharePointCheckpoint:
-        loaded = load_checkpoint(self.store, SharePointCheckpoint)
-        return loaded or SharePointCheckpoint(source_id=source_id)
-
-    def save(self, checkpoint: SharePointCheckpoint) -> None:
-        save_checkpoint(self.store, checkpoint)
+        saved = self.load_saved(SharePointCheckpoint)
+        return saved or SharePointCheckpoint(source_id=source_id)

@@ -7,19 +7,12 @@ Saved as JSON next to the other connectors' checkpoints (``checkpoint_path``) an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.state import (
-    Checkpoint,
-    FileStateStore,
-    StateStore,
-    load_checkpoint,
-    local_path,
-    save_checkpoint,
-)
+from connectors.state import Checkpoint
+from connectors.state import CheckpointStore as BaseCheckpointStore
 
 
 class RowState(BaseModel):
@@ -67,21 +60,8 @@ class SqlBatchCheckpoint:
     policy: str | None = None
 
 
-class SqlCheckpointStore:
+class SqlCheckpointStore(BaseCheckpointStore[SqlCheckpoint]):
     """Loads and saves one :class:`SqlCheckpoint` (a path: the local file alone)."""
 
-    def __init__(self, store: Path | StateStore) -> None:
-        self.store: StateStore = FileStateStore(store) if isinstance(store, Path) else store
-
-    @property
-    def path(self) -> Path:
-        path = local_path(self.store)
-        if path is None:
-            raise AttributeError("this checkpoint store has no local file")
-        return path
-
     def load(self, source_id: str) -> SqlCheckpoint:
-        return load_checkpoint(self.store, SqlCheckpoint) or SqlCheckpoint(source_id=source_id)
-
-    def save(self, checkpoint: SqlCheckpoint) -> None:
-        save_checkpoint(self.store, checkpoint)
+        return self.load_saved(SqlCheckpoint) or SqlCheckpoint(source_id=source_id)

@@ -24,7 +24,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import structlog
 from pydantic import BaseModel, Field
@@ -78,6 +78,28 @@ def save_checkpoint(
     """Increment the checkpoint's generation and save it."""
     checkpoint.generation += 1
     store.save(checkpoint.model_dump_json(exclude_none=True, indent=indent).encode("utf-8"))
+
+
+class CheckpointStore(Generic[M]):
+    """Loads and saves one source's checkpoint model through a :class:`StateStore` (given
+    a path: the local file alone). Each source names its model and how an empty one looks."""
+
+    def __init__(self, store: Path | StateStore) -> None:
+        self.store: StateStore = FileStateStore(store) if isinstance(store, Path) else store
+
+    @property
+    def path(self) -> Path:
+        path = local_path(self.store)
+        if path is None:
+            raise AttributeError("this checkpoint store has no local file")
+        return path
+
+    def load_saved(self, model: type[M]) -> M | None:
+        """The saved checkpoint, or None when there is none yet."""
+        return load_checkpoint(self.store, model)
+
+    def save(self, checkpoint: M) -> None:
+        save_checkpoint(self.store, checkpoint)
 
 
 def generation_of(data: bytes) -> int:
