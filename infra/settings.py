@@ -96,6 +96,16 @@ class KafkaSettings(BaseModel):
         return self.topic("dsr")
 
 
+class ClassificationGrant(BaseModel):
+    """Who may read documents of one classification (besides their ACL)."""
+
+    users: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+OPEN_CLASSIFICATIONS = ("public", "internal")
+
+
 class OpenSearchSettings(BaseModel):
     """Where the indices live and how they are named."""
 
@@ -108,6 +118,11 @@ class OpenSearchSettings(BaseModel):
     subjects_index: str = Field(
         default="ragstream-subjects",
         description="erased and opted-out subject ids (keyed hashes), read by compliance",
+    )
+    classification_grants: dict[str, ClassificationGrant] = Field(
+        default_factory=dict,
+        description="confidential/restricted documents are returned only to these users or "
+        "groups (on top of the ACL); public and internal need no grant",
     )
     shards: int = Field(default=1, ge=1)
     replicas: int = Field(default=0, ge=0)

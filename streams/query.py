@@ -19,7 +19,7 @@ Documents. A pool of chunks (a few per wanted document) is ranked, then grouped 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -27,7 +27,7 @@ from typing import Any, Literal
 from opensearchpy import OpenSearch
 
 from infra.logs import get_logger
-from infra.settings import OpenSearchSettings
+from infra.settings import OPEN_CLASSIFICATIONS, ClassificationGrant, OpenSearchSettings
 from streams.search_pipeline import Fusion, is_unsupported, pipeline_body
 
 log = get_logger(__name__)
@@ -192,12 +192,37 @@ def acl_filter(users: Sequence[str], groups: Sequence[str]) -> dict[str, Any]:
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
+def readable_classifications(
+    users: Sequence[str],
+    groups: Sequence[str],
+    grants: Mapping[str, ClassificationGrant] | None = None,
+) -> list[str]:
+    """Public and internal, plus each classification whose grant names the caller:
+    confidential and restricted documents need an explicit grant (settings)."""
+    allowed = set(OPEN_CLASSIFICATIONS)
+    for name, grant in (grants or {}).items():
+        if set(users) & set(grant.users) or set(groups) & set(grant.groups):
+            allowed.add(name)
+    return sorted(allowed)
+
+
 def search_filter(
-    users: Sequence[str], groups: Sequence[str], filters: SearchFilters | None = None
+    users: Sequence[str],
+    groups: Sequence[str],
+    filters: SearchFilters | None = None,
+    grants: Mapping[str, ClassificationGrant] | None = None,
 ) -> dict[str, Any]:
-    """The one filter every leg carries: the ACL and the optional search filters."""
+    """The one filter every leg carries: the ACL, the caller's clearance and the optional
+    search filters."""
+    clearance = {"terms": {"classification": readable_classifications(users, groups, grants)}}
     return {
-        "bool": {"filter": [acl_filter(users, groups), *(filters or SearchFilters()).clauses()]}
+        "bool": {
+            "filter": [
+                acl_filter(users, groups),
+                clearance,
+                *(filters or SearchFilters()).clauses(),
+            ]
+        }
     }
 
 
@@ -273,6 +298,11 @@ class HybridSearcher:
         self._server = server_hybrid
         self._forced = server_hybrid is True
 
+    def _filter(
+        self, users: Sequence[str], groups: Sequence[str], filters: SearchFilters | None
+    ) -> dict[str, Any]:
+        return search_filter(users, groups, filters, self._settings.classification_grants)
+
     @property
     def server_hybrid(self) -> bool | None:
         """Whether hybrid runs on the server (``None``: not tried yet)."""
@@ -290,7 +320,7 @@ class HybridSearcher:
     ) -> list[Hit]:
         """The best ``k`` chunks by both legs fused here (with each leg's rank)."""
         pool = max(k * 3, 20)
-        filt = search_filter(users, groups, filters)
+        filt = self._filter(users, groups, filters)
         ranked = self._client_fused(text, vector, pool, filt)
         return [ranked.hit(cid) for cid in ranked.ids[:k]]
 
@@ -306,7 +336,7 @@ class HybridSearcher:
         filters: SearchFilters | None = None,
     ) -> list[Hit]:
         """The best ``size`` chunks by ``mode`` (``vector`` is unused by ``bm25``)."""
-        return self._ranked(text, vector, mode, size, search_filter(users, groups, filters))[0]
+        return self._ranked(text, vector, mode, size, self._filter(users, groups, filters))[0]
 
     def documents(
         self,
@@ -328,7 +358,7 @@ class HybridSearcher:
         """
         size = min(MAX_POOL, pool or max(4 * k, 40))
         hits, sources = self._ranked(
-            text, vector, mode, size, search_filter(users, groups, filters)
+            text, vector, mode, size, self._filter(users, groups, filters)
         )
         return group_documents(hits, sources, k=k, passages=passages)
 

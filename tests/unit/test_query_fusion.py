@@ -76,4 +76,26 @@ def test_search_filter_carries_acl_and_every_filter() -> None:
     assert {
         "range": {"occurred_at": {"gte": since.isoformat(), "lt": until.isoformat()}}
     } in clauses
-    assert search_filter([], [])["bool"]["filter"] == [acl_filter([], [])]
+    assert search_filter([], [])["bool"]["filter"] == [
+        acl_filter([], []),
+        {"terms": {"classification": ["internal", "public"]}},
+    ]
+
+
+def test_confidential_and_restricted_need_an_explicit_grant() -> None:
+    """Without a grant only public and internal documents can match; a grant to one of the
+    caller's groups (or to the user) opens that classification, and only that one."""
+    from infra.settings import ClassificationGrant
+
+    grants = {
+        "confidential": ClassificationGrant(groups=("finance",)),
+        "restricted": ClassificationGrant(users=("cfo",)),
+    }
+
+    def clearance(users: list[str], groups: list[str]) -> list[str]:
+        clauses = search_filter(users, groups, None, grants)["bool"]["filter"]
+        return next(c["terms"]["classification"] for c in clauses if "terms" in c)
+
+    assert clearance(["bob"], ["eng"]) == ["internal", "public"]
+    assert clearance(["bob"], ["finance"]) == ["confidential", "internal", "public"]
+    assert clearance(["cfo"], []) == ["internal", "public", "restricted"]
