@@ -3,9 +3,10 @@
     python -m bench.compliance.run                 # report half, writes bench/results/
     python -m bench.compliance.run --split tune --out /tmp/x --dump /tmp/x/misses.jsonl
 
-The corpus (``corpus.py``, 3,000 texts by default) is split by a fixed seed into a tune
-half and a report half; rules are tuned on ``--split tune`` only, and the committed
-results are ``--split report``. Both systems run in this process on the same texts, with
+The corpus (``corpus.py``, 3,000 texts by default, plus held-out group 3's 790) is split
+by a fixed seed into a tune half and a report half (held-out shapes: report half only);
+rules are tuned on ``--split tune`` only, and the committed results are ``--split report``.
+Both systems run in this process on the same texts, with
 the same spaCy model, taking turns on chunks of texts:
 
 * ragstream: ``ComplianceEngine.redact_text`` with the policy (GDPR by default), batched;
@@ -44,11 +45,13 @@ from presidio_anonymizer import AnonymizerEngine
 from bench.compliance.corpus import (
     DIRECT,
     FRESH_SHAPES,
+    GROUP3_SHAPES,
     HELD_OUT_SHAPES,
     LOCALES,
     SHAPES,
     Sample,
     generate,
+    group3_count,
     split,
 )
 from bench.compliance.scoring import Change, Report, score
@@ -247,7 +250,7 @@ def _markdown(result: dict[str, Any], sc: Scored) -> str:
     street_loc = next(x for x in sc.location_redacted.labels if x.label == "STREET_ADDRESS")
     loc_loc = next(x for x in sc.location_redacted.labels if x.label == "LOCATION")
     machine = result["machine"]
-    n_shapes = len(SHAPES) + len(HELD_OUT_SHAPES) + len(FRESH_SHAPES)
+    n_shapes = len(SHAPES) + len(HELD_OUT_SHAPES) + len(FRESH_SHAPES) + len(GROUP3_SHAPES)
     lines = [
         f"# Compliance benchmark: what survives `--policy {result['policy']}` "
         f"({result['at'][:19]} UTC)",
@@ -258,13 +261,17 @@ def _markdown(result: dict[str, Any], sc: Scored) -> str:
         f"`{result['spacy_model']}` for both systems. Reproduce: `make bench` or "
         f"`python -m bench.compliance.run --n {result['n_total']} --seed {result['seed']}`.",
         "",
-        f"Corpus (`bench/compliance/corpus.py`): {result['n_total']} English texts generated "
+        f"Corpus (`bench/compliance/corpus.py`): {result.get('n_generated', result['n_total'])} "
+        "English texts generated "
         f"with Faker in {len(LOCALES)} locales and {n_shapes} text shapes, every planted "
         f"value labelled by construction: {len(SHAPES)} shapes the "
         "rules were tuned on (their texts split by a fixed seed into a tune half, the only "
         f"one looked at while developing, and a report half), {len(HELD_OUT_SHAPES)} held-out "
-        "shapes written after tuning (group 1), and "
-        f"{len(FRESH_SHAPES)} more written after group 1's first results (group 2). Held-out "
+        "shapes written after tuning (group 1), "
+        f"{len(FRESH_SHAPES)} more written after group 1's first results (group 2), and "
+        f"{len(GROUP3_SHAPES)} written later without reading the rules (group 3, "
+        f"{group3_count(result['n_total'])} texts each, generated after the `--n` others so "
+        "their texts and split are unchanged). Held-out "
         "texts "
         f"all go to the report half. **This is the {result['split']} half: {result['n']} "
         "texts.**"
@@ -376,6 +383,8 @@ def _markdown(result: dict[str, Any], sc: Scored) -> str:
             if shape in HELD_OUT_SHAPES
             else " (held out, group 2)"
             if shape in FRESH_SHAPES
+            else " (held out, group 3)"
+            if shape in GROUP3_SHAPES
             else ""
         )
         bs = base.by_shape[shape][1]
@@ -432,7 +441,12 @@ def _dump_misses(path: Path, samples: Sequence[Sample], changes: Sequence[list[C
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=int, default=3000, help="texts generated (both halves)")
+    parser.add_argument(
+        "--n",
+        type=int,
+        default=3000,
+        help="texts generated (both halves), group 3 adds its share per shape on top",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
@@ -443,7 +457,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = ComplianceSettings()
-    tune, report = split(generate(args.n, args.seed), args.seed)
+    corpus = generate(args.n, args.seed)
+    tune, report = split(corpus, args.seed)
     samples = report if args.split == "report" else tune
     texts = [s.text for s in samples]
 
@@ -495,6 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "machine": machine,
         "n_total": args.n,
+        "n_generated": len(corpus),
         "n": len(samples),
         "split": args.split,
         "seed": args.seed,
@@ -513,6 +529,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ],
         "held-out group 2 (never tuned on)": [
             i for i, x in enumerate(samples) if x.shape in FRESH_SHAPES
+        ],
+        "held-out group 3 (never tuned on)": [
+            i for i, x in enumerate(samples) if x.shape in GROUP3_SHAPES
         ],
     }
     subsets: dict[str, tuple[Report, Report]] = {}
