@@ -8,10 +8,17 @@ public; others need one of the caller's user ids or groups) and the optional
 the ``filter`` of the ``knn`` query (filtered HNSW search, so ``k`` readable chunks come back,
 not ``k`` chunks of which some are dropped afterwards).
 
-Hybrid runs on the server in ONE request when it can: a ``hybrid`` query fused by a search
-pipeline (:mod:`streams.search_pipeline`, reciprocal rank fusion by default). On a node
-without the neural-search plugin or the processor it falls back, once and for the life of
-the searcher, to two requests fused here by the same formula.
+Hybrid over chunks runs on the server in ONE request when it can: a ``hybrid`` query fused
+by a search pipeline (:mod:`streams.search_pipeline`, reciprocal rank fusion by default). On a
+node without the neural-search plugin or the processor it falls back, once and for the life
+of the searcher, to two requests fused here by the same formula.
+
+Hybrid over documents (``Fusion("doc_minmax", ...)``) fuses documents, not chunks: BM25 and
+k-NN over chunks and BM25 over whole documents (the documents index, with the same filter and
+without tombstones) in one ``_msearch`` request; each leg scores a document by its best hit,
+scores are min-max normalised per leg over its documents and summed with the fusion's
+weights (:func:`fuse_documents`). A document found by the documents leg alone gets its
+passages from one more request.
 
 Documents. A pool of chunks (a few per wanted document) is ranked, then grouped by
 ``doc_key``: a document scores as its best chunk, and shows its best passages.
@@ -25,6 +32,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import HTTP_EXCEPTIONS, TransportError
 
 from infra.logs import get_logger
 from infra.settings import OPEN_CLASSIFICATIONS, ClassificationGrant, OpenSearchSettings
@@ -46,6 +54,17 @@ SOURCE_FIELDS = [
     "text",
     "chunk_id",
     "chunk_index",
+    "classification",
+    "tags",
+    "occurred_at",
+]
+#: What a hit of the documents index brings (no text: passages come from chunks).
+DOC_SOURCE_FIELDS = [
+    "doc_key",
+    "document_id",
+    "source_id",
+    "uri",
+    "title",
     "classification",
     "tags",
     "occurred_at",
@@ -235,6 +254,14 @@ def bm25_query(text: str, filt: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def documents_bm25_query(text: str, filt: dict[str, Any]) -> dict[str, Any]:
+    """BM25 over whole documents (the documents index): the chunk leg's fields and filter,
+    tombstones left out."""
+    query = bm25_query(text, filt)
+    query["bool"]["must_not"] = [{"term": {"deleted": True}}]
+    return query
+
+
 def knn_query(vector: Sequence[float], k: int, filt: dict[str, Any]) -> dict[str, Any]:
     return {"knn": {"embedding": {"vector": [float(x) for x in vector], "k": k, "filter": filt}}}
 
@@ -357,10 +384,75 @@ class HybridSearcher:
         best chunk and lists up to ``passages`` of its chunks from the pool, best first.
         """
         size = min(MAX_POOL, pool or max(4 * k, 40))
-        hits, sources = self._ranked(
-            text, vector, mode, size, self._filter(users, groups, filters)
-        )
+        filt = self._filter(users, groups, filters)
+        if mode == "hybrid" and self.fusion.per_document:
+            return self._documents_fused(text, _need(vector), k, size, passages, filt)
+        hits, sources = self._ranked(text, vector, mode, size, filt)
         return group_documents(hits, sources, k=k, passages=passages)
+
+    def _documents_fused(
+        self,
+        text: str,
+        vector: Sequence[float],
+        k: int,
+        size: int,
+        passages: int,
+        filt: dict[str, Any],
+    ) -> list[DocumentHit]:
+        """Three legs in one ``_msearch``, fused per document (:func:`fuse_documents`); a
+        document only the documents leg found gets its passages from one more request."""
+        chunks = self._settings.chunks_alias
+        bm25, knn, docs = self._msearch(
+            [
+                (chunks, {"size": size, "_source": SOURCE_FIELDS, "query": bm25_query(text, filt)}),
+                (
+                    chunks,
+                    {
+                        "size": size,
+                        "_source": SOURCE_FIELDS,
+                        "query": knn_query(vector, size, filt),
+                    },
+                ),
+                (
+                    self._settings.documents_alias,
+                    {
+                        "size": max(k, size // 4),
+                        "_source": DOC_SOURCE_FIELDS,
+                        "query": documents_bm25_query(text, filt),
+                    },
+                ),
+            ]
+        )
+        out = fuse_documents(bm25, knn, docs, self.fusion, k=k, passages=passages)
+        bare = [d.doc_key for d in out if not d.passages]
+        if not bare:
+            return out
+        more = self._leg(
+            {
+                "bool": {
+                    "filter": [filt, {"terms": {"doc_key": bare}}],
+                    "should": [{"multi_match": {"query": text, "fields": list(BM25_FIELDS)}}],
+                }
+            },
+            min(MAX_POOL, 20 * len(bare)),
+        )
+        return fuse_documents(bm25, knn, docs, self.fusion, k=k, passages=passages, extra=more)
+
+    def _msearch(
+        self, searches: Sequence[tuple[str, dict[str, Any]]]
+    ) -> list[list[dict[str, Any]]]:
+        """The hits of each search, sent together; a failed one raises as its status says."""
+        body: list[dict[str, Any]] = []
+        for index, search in searches:
+            body += [{"index": index}, search]
+        out: list[list[dict[str, Any]]] = []
+        for resp in self._client.msearch(body=body)["responses"]:
+            if "error" in resp:
+                status, error = int(resp.get("status", 500)), resp["error"]
+                kind = error.get("type", "") if isinstance(error, dict) else str(error)
+                raise HTTP_EXCEPTIONS.get(status, TransportError)(status, kind, error)
+            out.append(resp["hits"]["hits"])
+        return out
 
     # -- legs -------------------------------------------------------------------------
 
@@ -406,7 +498,7 @@ class HybridSearcher:
             try:
                 resp = self._client.search(
                     index=self._settings.chunks_alias,
-                    body=hybrid_body(text, vector, size, filt, self.fusion),
+                    body=hybrid_body(text, vector, size, filt, self.fusion.chunk_level()),
                 )
             except Exception as exc:
                 if self._forced or not is_unsupported(exc):
@@ -431,6 +523,7 @@ class HybridSearcher:
         self, text: str, vector: Sequence[float], size: int, filt: dict[str, Any]
     ) -> _Ranked:
         """The fallback: both legs, then the same fusion as the server's pipeline."""
+        fusion = self.fusion.chunk_level()
         legs = [
             self._leg(bm25_query(text, filt), size),
             self._leg(knn_query(vector, size, filt), size),
@@ -440,14 +533,12 @@ class HybridSearcher:
             for rank, h in enumerate(hits, start=1):
                 out.sources[h["_id"]] = h["_source"]
                 ranks[h["_id"]] = rank
-        if self.fusion.technique == "rrf":
-            fused = rrf_fuse(
-                [[h["_id"] for h in hits] for hits in legs], k=self.fusion.rank_constant
-            )
+        if fusion.technique == "rrf":
+            fused = rrf_fuse([[h["_id"] for h in hits] for hits in legs], k=fusion.rank_constant)
         else:
             fused = minmax_fuse(
                 [[(h["_id"], float(h["_score"] or 0.0)) for h in hits] for hits in legs],
-                self.fusion.weights,
+                fusion.weights,
             )
         for cid, score in fused:
             out.ids.append(cid)
@@ -504,6 +595,89 @@ def group_documents(
                         c.score,
                     )
                     for c in chunks[:passages]
+                ),
+            )
+        )
+    return out
+
+
+def _best_per_document(hits: Sequence[dict[str, Any]]) -> list[tuple[str, float]]:
+    """Each document once, scored by its best (first) hit, in ranked order."""
+    best: dict[str, float] = {}
+    for h in hits:
+        best.setdefault(str(h["_source"].get("doc_key", "")), float(h["_score"] or 0.0))
+    return list(best.items())
+
+
+def fuse_documents(
+    bm25: Sequence[dict[str, Any]],
+    knn: Sequence[dict[str, Any]],
+    docs: Sequence[dict[str, Any]],
+    fusion: Fusion,
+    *,
+    k: int,
+    passages: int = 3,
+    extra: Sequence[dict[str, Any]] = (),
+) -> list[DocumentHit]:
+    """The best ``k`` documents by ``doc_minmax`` fusion of three legs' hits.
+
+    ``bm25``/``knn``: chunk hits, ranked; ``docs``: hits of the documents index, ranked. Each
+    leg scores a document by its best hit; per leg min-max over its documents (as
+    :func:`minmax_fuse`), weighted by ``fusion.weights`` (chunk BM25, k-NN, documents).
+    Passages: the document's chunks from both chunk legs, in the order of the chunk-level
+    min-max fusion of those two legs (:meth:`Fusion.chunk_level`), then its chunks in
+    ``extra`` (the searcher fetches them for documents no chunk leg found).
+    ``bm25_rank``/``knn_rank``: the document's rank among the documents of that chunk leg.
+    """
+    fused = minmax_fuse(
+        [_best_per_document(bm25), _best_per_document(knn), _best_per_document(docs)],
+        fusion.weights,
+        limit=k,
+    )
+    chunk_scores = minmax_fuse(
+        [[(h["_id"], float(h["_score"] or 0.0)) for h in leg] for leg in (bm25, knn)],
+        fusion.chunk_level().weights,
+    )
+    sources: dict[str, dict[str, Any]] = {}
+    for h in [*bm25, *knn, *extra]:
+        sources.setdefault(h["_id"], h["_source"])
+    doc_sources = {str(h["_source"].get("doc_key", "")): h["_source"] for h in docs}
+    by_doc: dict[str, list[tuple[str, float]]] = {}
+    for cid, score in [*chunk_scores, *((h["_id"], 0.0) for h in extra)]:
+        key = str(sources[cid].get("doc_key", ""))
+        if cid not in (c for c, _ in by_doc.get(key, ())):
+            by_doc.setdefault(key, []).append((cid, score))
+    ranks = [
+        {key: r for r, (key, _) in enumerate(_best_per_document(leg), start=1)}
+        for leg in (bm25, knn)
+    ]
+    out: list[DocumentHit] = []
+    for key, score in fused:
+        chunks = by_doc.get(key, [])[:passages]
+        best = sources[chunks[0][0]] if chunks else doc_sources.get(key, {})
+        out.append(
+            DocumentHit(
+                chunk_id=chunks[0][0] if chunks else "",
+                document_id=str(best.get("document_id", "")),
+                doc_key=key,
+                uri=best.get("uri"),
+                title=best.get("title"),
+                text=str(best.get("text", "")) if chunks else "",
+                score=round(score, 6),
+                bm25_rank=ranks[0].get(key),
+                knn_rank=ranks[1].get(key),
+                source_id=best.get("source_id"),
+                classification=best.get("classification"),
+                tags=tuple(best.get("tags") or ()),
+                occurred_at=best.get("occurred_at"),
+                passages=tuple(
+                    Passage(
+                        cid,
+                        sources[cid].get("chunk_index"),
+                        str(sources[cid].get("text", "")),
+                        round(s, 6),
+                    )
+                    for cid, s in chunks
                 ),
             )
         )

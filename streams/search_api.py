@@ -26,11 +26,11 @@ from streams.embedding import Embedder, make_embedder
 from streams.query import DocumentHit, HybridSearcher, Mode, SearchFilters
 from streams.search_pipeline import Fusion
 
-#: Chosen by nDCG@10 on the tune half of the judged set (bench/results/retrieval.md): hybrid,
-#: min-max normalised scores weighted 0.3 BM25 / 0.7 k-NN (tune 0.737; k-NN alone 0.723,
-#: RRF 0.658). On the report half k-NN alone scored higher (0.701 against 0.688).
+#: Chosen by nDCG@10 on the tune half of the judged set (bench/results/retrieval.md): hybrid
+#: fused per document, min-max per leg, weights 0.1 chunk BM25, 0.2 BM25 over whole
+#: documents, 0.7 k-NN.
 DEFAULT_MODE: Mode = "hybrid"
-DEFAULT_FUSION = Fusion("minmax", bm25_weight=0.3)
+DEFAULT_FUSION = Fusion("doc_minmax", bm25_weight=0.1, documents_weight=0.2)
 
 
 class Searcher:

@@ -1,6 +1,7 @@
 """Search against a real OpenSearch: ACL and filters on every leg (BM25, k-NN, hybrid on the
-server and its client-side fallback), server-side hybrid against the fallback, vectors read
-back from the index, and `query --jsonl` end to end."""
+server and its client-side fallback, hybrid fused per document with BM25 over the documents
+index), server-side hybrid against the fallback, vectors read back from the index, and
+`query --jsonl` end to end."""
 
 from __future__ import annotations
 
@@ -76,17 +77,20 @@ def _index(ns: Namespace, docs: Sequence[CleanDocument]) -> None:
     report = OpenSearchSink(settings, ns.os).write(_stage().process(docs))
     assert not report.failures
     ns.os.indices.refresh(index=settings.chunks_alias)
+    ns.os.indices.refresh(index=settings.documents_alias)
 
 
 def _vector(text: str) -> list[float]:
     return [float(x) for x in HashingEmbedder(EmbeddingSettings()).embed([text])[0]]
 
 
+DOC_FUSION = Fusion("doc_minmax", bm25_weight=0.1, documents_weight=0.2)
 SEARCHES: list[tuple[str, Mode, bool | None]] = [
     ("bm25", "bm25", None),
     ("knn", "knn", None),
     ("hybrid on the server", "hybrid", True),
     ("hybrid fused here", "hybrid", False),
+    ("hybrid fused per document", "hybrid", None),
 ]
 
 
@@ -99,12 +103,15 @@ def _visible(
     groups: Sequence[str] = (),
     filters: SearchFilters | None = None,
 ) -> set[str]:
-    searcher = HybridSearcher(settings, ns.os, server_hybrid=server)
+    per_doc = mode == "hybrid" and server is None
+    searcher = HybridSearcher(
+        settings, ns.os, server_hybrid=server, fusion=DOC_FUSION if per_doc else Fusion()
+    )
     hits = searcher.documents(
         QUERY, _vector(QUERY), mode=mode, k=50, users=users, groups=groups, filters=filters
     )
     if mode == "hybrid":
-        assert searcher.server_hybrid is bool(server)
+        assert searcher.server_hybrid is (None if per_doc else bool(server))
     return {h.document_id for h in hits}
 
 

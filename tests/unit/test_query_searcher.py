@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from opensearchpy.exceptions import RequestError
+from opensearchpy.exceptions import NotFoundError, RequestError
 
 from infra.settings import OpenSearchSettings
 from streams.query import DocumentHit, HybridSearcher, acl_filter, search_filter
@@ -139,3 +139,78 @@ def test_pool_and_passages_follow_k() -> None:
 def test_vectorless_knn_is_refused() -> None:
     with pytest.raises(ValueError, match="vector"):
         _searcher(FakeClient()).documents("q", None, mode="knn")
+
+
+def _doc_hit(doc: str, score: float) -> dict[str, Any]:
+    return {
+        "_id": f"src/{doc}",
+        "_score": score,
+        "_source": {"doc_key": f"src/{doc}", "document_id": doc, "source_id": "src", "tags": []},
+    }
+
+
+class MsearchClient(FakeClient):
+    """Also answers ``_msearch`` (chunk BM25, k-NN, documents BM25) and the passage lookup
+    for documents only the documents leg found."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.docs = [_doc_hit("d", 3.0), _doc_hit("a", 2.0), _doc_hit("b", 1.0)]
+        self.msearches: list[list[dict[str, Any]]] = []
+
+    def msearch(self, body: list[dict[str, Any]]) -> dict[str, Any]:
+        self.msearches.append(body)
+        answers = [self.bm25, self.knn, self.docs]
+        return {"responses": [{"hits": {"hits": hits}} for hits in answers]}
+
+    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        if "terms" in str(body["query"]):
+            self.bodies.append(body)
+            return {"hits": {"hits": [_hit("d0", "d", 0.0)]}}
+        return super().search(index, body)
+
+
+DOC_FUSION = Fusion("doc_minmax", bm25_weight=0.1, documents_weight=0.2)
+
+
+def test_document_fusion_is_one_msearch_with_the_filter_on_all_three_legs() -> None:
+    client = MsearchClient()
+    searcher = _searcher(client, fusion=DOC_FUSION)
+    docs = searcher.documents("q", [0.1], k=10, users=["alice"], groups=["eng"])
+    expected = search_filter(["alice"], ["eng"])
+    (body,) = client.msearches
+    heads, legs = body[0::2], body[1::2]
+    settings = OpenSearchSettings()
+    assert [h["index"] for h in heads] == [settings.chunks_alias] * 2 + [settings.documents_alias]
+    assert legs[0]["query"]["bool"]["filter"] == [expected]
+    assert legs[1]["query"]["knn"]["embedding"]["filter"] == expected
+    assert legs[2]["query"]["bool"]["filter"] == [expected]
+    assert legs[2]["query"]["bool"]["must_not"] == [{"term": {"deleted": True}}]
+    # a: 0.1 * 1 + 0.7 * 0.75 + 0.2 * 0.5; c: 0.7 * 1; d: 0.2 * 1 (documents leg only)
+    assert [d.document_id for d in docs] == ["a", "c", "d", "b"]
+    assert [d.score for d in docs[:3]] == pytest.approx([0.725, 0.7, 0.2])
+    assert [p.chunk_id for p in docs[0].passages] == ["a1", "a0"]
+    assert (docs[0].bm25_rank, docs[0].knn_rank) == (1, 2)
+    # d's passages come from one lookup of its chunks, under the same filter
+    (lookup,) = client.bodies
+    assert lookup["query"]["bool"]["filter"] == [expected, {"terms": {"doc_key": ["src/d"]}}]
+    assert docs[2].chunk_id == "d0" and docs[2].passages[0].text == "text of d0"
+
+
+def test_document_fusion_error_raises_as_its_status_says() -> None:
+    client = MsearchClient()
+    client.msearch = lambda body: {  # type: ignore[method-assign]
+        "responses": [{"error": {"type": "index_not_found_exception"}, "status": 404}]
+    }
+    with pytest.raises(NotFoundError):
+        _searcher(client, fusion=DOC_FUSION).documents("q", [0.1])
+
+
+def test_chunk_rankings_under_document_fusion_use_the_chunk_legs_weights() -> None:
+    """chunks() and the server pipeline see minmax of the two chunk legs, rescaled."""
+    client = MsearchClient()
+    _searcher(client, fusion=DOC_FUSION).chunks("q", [0.1])
+    weights = client.bodies[0]["search_pipeline"]["phase_results_processors"][0][
+        "normalization-processor"
+    ]["combination"]["parameters"]["weights"]
+    assert weights == pytest.approx([0.125, 0.875])

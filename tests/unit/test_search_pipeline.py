@@ -38,3 +38,22 @@ def test_minmax_pipeline_weights_bm25_then_knn() -> None:
 )
 def test_unsupported_is_a_400_naming_the_query_or_processor(exc: Exception, expected: bool) -> None:
     assert is_unsupported(exc) is expected
+
+
+def test_document_fusion_weights_and_its_chunk_level_fusion() -> None:
+    fusion = Fusion("doc_minmax", bm25_weight=0.1, documents_weight=0.2)
+    assert fusion.weights == pytest.approx((0.1, 0.7, 0.2))
+    assert fusion.per_document and not Fusion("minmax").per_document
+    chunk = fusion.chunk_level()
+    assert chunk.technique == "minmax" and chunk.bm25_weight == pytest.approx(0.125)
+    assert Fusion("rrf", 20).chunk_level() == Fusion("rrf", 20)
+    assert fusion.label() == "doc_minmax(bm25=0.1,documents=0.2)"
+    with pytest.raises(ValueError, match="client"):
+        pipeline_body(fusion)
+
+
+def test_fusion_weights_are_checked() -> None:
+    with pytest.raises(ValueError, match="doc_minmax"):
+        Fusion("minmax", documents_weight=0.2)
+    with pytest.raises(ValueError, match="weights"):
+        Fusion("doc_minmax", bm25_weight=0.6, documents_weight=0.6)
