@@ -35,9 +35,18 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
     UuidRecognizer,
 )
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from streams.compliance.addresses import STREET_ADDRESS, find_addresses
+from streams.compliance.groups import is_group_word
 from streams.compliance.identifiers import find_identifiers
+from streams.compliance.lexicon import NOT_NAMES, lexicon
+from streams.compliance.lexicon_names import (
+    lexicon_names,
+    model_person_supported,
+    relabelled_entities,
+    unsupported,
+)
 from streams.compliance.persons import (
     PERSON,
     clean_person_span,
@@ -172,16 +181,22 @@ def build_registry() -> RecognizerRegistry:
 
 # Detections that anchor a contact block (a name opening the line or the line above).
 _ANCHORS = frozenset({"EMAIL_ADDRESS", PHONE, STREET_ADDRESS})
-_NRP = re.compile(r"[A-Z][a-z]{3,}(?:[ -][A-Z][a-z]+)?")
 
 
 def refine_persons(
-    text: str, detections: Sequence[Detection], not_person: frozenset[str] = frozenset()
+    text: str,
+    detections: Sequence[Detection],
+    not_person: frozenset[str] = frozenset(),
+    entities: Sequence[tuple[int, int, str]] = (),
 ) -> list[Detection]:
     """The NER pass's PERSON findings cleaned (cut at a line break; digits, bare titles,
     companies and ``NOT_PERSON``/``not_person`` words dropped) and its NRP findings
-    limited to words shaped like a nationality or group ("Irish", not "BRCA1"); plus names
-    found from context in the same text (``persons.py``)."""
+    limited to nationalities, religions and political groups ("Irish", not "Gaussian");
+    plus names found from context in the same text (``persons.py``) and from the name
+    lexicon (``lexicon_names.py``, which also sees the model's other ``entities``).
+
+    A model PERSON that no context rule confirms is kept only when the lexicon says its
+    words are a name ("Fourier Transform", "DESCRIPTION" and gene symbols are not)."""
     kept: list[Detection] = []
     for d in detections:
         if d.entity_type == PERSON:
@@ -189,17 +204,34 @@ def refine_persons(
             if cleaned is None or is_not_person(text[cleaned[0] : cleaned[1]], not_person):
                 continue
             d = Detection(PERSON, cleaned[0], cleaned[1], d.score)
-        elif d.entity_type == "NRP" and not _NRP.fullmatch(text[d.start : d.end]):
+        elif d.entity_type == "NRP" and not is_group_word(text[d.start : d.end]):
             continue
         kept.append(d)
-    known = [(d.start, d.end) for d in kept if d.entity_type == PERSON]
-    anchors = [(d.start, d.end) for d in kept if d.entity_type in _ANCHORS and d.score >= 0.5]
-    extra = [
-        Detection(PERSON, n.start, n.end, n.score)
-        for n in context_names(text, known, anchors)
+    model = [(d.start, d.end) for d in kept if d.entity_type == PERSON]
+    lex = lexicon()
+    supported = [s for s in model if model_person_supported(text[s[0] : s[1]], lex)]
+    found = [
+        n
+        for n in lexicon_names(text, lex) + relabelled_entities(text, entities, lex)
         if not is_not_person(text[n.start : n.end], not_person)
     ]
-    return kept + extra
+    anchors = [(d.start, d.end) for d in kept if d.entity_type in _ANCHORS and d.score >= 0.5]
+    names = [
+        n
+        for n in context_names(text, supported, anchors, confirmed=found)
+        if not is_not_person(text[n.start : n.end], not_person)
+    ]
+    confirmed = [(n.start, n.end) for n in names]
+    dropped = set(unsupported(text, [s for s in model if s not in supported], confirmed))
+    kept = [d for d in kept if d.entity_type != PERSON or (d.start, d.end) not in dropped]
+    extra = [Detection(PERSON, n.start, n.end, n.score) for n in names]
+    return [d for d in kept + extra if d.entity_type != PERSON or not _never_a_name(text, d)]
+
+
+def _never_a_name(text: str, d: Detection) -> bool:
+    """A PERSON span made only of stop words and literals ("See", "False", "None")."""
+    words = [w.strip(".,;:!?()\"'").lower() for w in text[d.start : d.end].split()]
+    return all(not w or w in STOP_WORDS or w in NOT_NAMES for w in words)
 
 
 def pattern_detections(text: str) -> list[Detection]:
@@ -286,6 +318,7 @@ class PresidioDetector:
         """Load the spaCy model and build the analyzer (slow: call once per process)."""
         if self._analyzer is not None:
             return
+        lexicon()  # the name lexicon, loaded once (about 2 s)
         nlp_engine = build_nlp_engine(self._spacy_model)
         keep_only_ner(nlp_engine)
         registry = build_registry()
@@ -313,5 +346,7 @@ class PresidioDetector:
         for text, artifacts in batches:
             dets = analyze_with(self._prepared, str(text), artifacts)
             dets += pattern_detections(str(text))
-            out.append(refine_persons(str(text), dets, self._not_person))
+            doc = artifacts.tokens
+            entities = [(e.start_char, e.end_char, e.label_) for e in getattr(doc, "ents", ())]
+            out.append(refine_persons(str(text), dets, self._not_person, entities))
         return out

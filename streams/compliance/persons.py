@@ -675,6 +675,11 @@ _TITLE_WORDS: Final = _words(
 )
 
 
+# A quotation or bracket ends a name; code characters mean it was never one ("R + Rj").
+_NAME_STOP = re.compile(r"[ \t]*[\"\u201c\u201d(\[]")
+_CODE_CHARS = re.compile(r"[+=*/\\`<>|{}_~^$%]")
+
+
 def clean_person_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A model's PERSON span cut to its first line, or None when it is no name at all:
     it holds a digit ("Claim CLM-2022-70834"), is only titles or role words ("Dr",
@@ -686,7 +691,13 @@ def clean_person_span(text: str, start: int, end: int) -> tuple[int, int] | None
             return None
         end = start + len(first)
         value = first
-    if any(c.isdigit() for c in value):
+    cut = _NAME_STOP.search(value)
+    if cut:  # 'Stanton A. "Primer of Biostatistics', 'I. A. (Eds'
+        value = value[: cut.start()].rstrip()
+        end = start + len(value)
+        if not value:
+            return None
+    if any(c.isdigit() for c in value) or _CODE_CHARS.search(value):
         return None
     line_start = text.rfind("\n", 0, start) + 1
     if (
@@ -789,14 +800,16 @@ def context_names(
     text: str,
     spans: Sequence[tuple[int, int]],
     anchors: Sequence[tuple[int, int]] = (),
+    confirmed: Sequence[NameSpan] = (),
 ) -> list[NameSpan]:
     """PERSON spans from context, plus the other occurrences of the names they found.
 
     ``spans`` are PERSON spans found earlier (the NER pass), already filtered for
     ``NOT_PERSON``; ``anchors`` are spans of contact identifiers (e-mail, phone, street
-    address) for the contact-block rule. Only names confirmed by context are propagated to
-    their other occurrences, whole or word by word (NER mistakes such as a product name
-    would otherwise spread through the text); NER names only lend their surname to
+    address) for the contact-block rule; ``confirmed`` are names found by other evidence
+    (the name lexicon), treated like context names. Only names confirmed by context are
+    propagated to their other occurrences, whole or word by word (NER mistakes such as a
+    product name would otherwise spread through the text); NER names only lend their surname to
     "Mr./Ms./Dr. Surname".
     """
     folded = fold(text)
@@ -811,6 +824,7 @@ def context_names(
         + titled_names(text)
         + email_adjacent_names(text)
         + contact_block_names(text, anchors)
+        + list(confirmed)
     )
     found = [n for n in found if not is_company(text, n.end)]
     names = {_strip_title(text[n.start : n.end]) for n in found}

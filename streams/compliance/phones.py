@@ -16,7 +16,8 @@ A run of bare digits (no separators, no ``+``) is an order, account or tracking 
 often as a phone number: it counts after a phone word ("tel", "mobile", "call"...), with a
 trunk prefix 0 and 9 to 12 digits, or with 8 to 12 digits that are a *valid* number of
 some region; never after "order", "invoice", "ref", "part no."... Dates, year ranges, IP
-addresses and thousands are never phone numbers.
+addresses, thousands, decimals ("2.718281") and compact dates (20220615) are never phone
+numbers.
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ _DATE_PREFIX = re.compile(
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})(?:[ \t]|$)"
 )
 _IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+# One decimal point and nothing else: a measurement or a constant ("2.718281", "1000.000").
+_DECIMAL = re.compile(r"\d+\.\d+")
+# Eight digits that read as a date (20220615, 19991231).
+_COMPACT_DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 _THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?")
 _CONTEXT = re.compile(
     r"(?i:\b(?:tel|telephone|phone|ph|mobile|mob|cell|cellphone|fax|call|called|calling|ring"
@@ -120,7 +125,11 @@ def _digits(value: str) -> int:
 def _shape_excluded(value: str) -> bool:
     stripped = value.strip()
     return bool(
-        _DATE.fullmatch(stripped) or _IP.fullmatch(stripped) or _THOUSANDS.fullmatch(stripped)
+        _DATE.fullmatch(stripped)
+        or _IP.fullmatch(stripped)
+        or _THOUSANDS.fullmatch(stripped)
+        or _DECIMAL.fullmatch(stripped)
+        or _COMPACT_DATE.fullmatch(stripped)
     )
 
 

@@ -204,8 +204,9 @@ def ragstream_recognizers() -> list[EntityRecognizer]:
                 Pattern("vin", r"(?-i:\b(?=(?:[A-Z]*\d){2})[A-HJ-NPR-Z0-9]{17}\b)", 0.6),
                 Pattern(
                     "plate",
-                    rf"(?<=\b(?:licen[cs]e\s+plate|plate|VIN){_SEP})[A-Z0-9][A-Z0-9 -]{{1,9}}"
-                    r"[A-Z0-9]\b",
+                    # "plate"/"VIN" as whole words ("Vinay Sajip" is no VIN)
+                    rf"(?<=\b(?:licen[cs]e\s+plate|plate|(?-i:VIN))\b{_SEP})"
+                    r"[A-Z0-9][A-Z0-9 -]{1,9}[A-Z0-9]\b",
                     0.6,
                 ),
             ],

@@ -1,0 +1,76 @@
+"""Words that name a nationality, ethnicity, religion or political group (the NRP entity).
+
+The small NER model labels "Gaussian", "Hermitian", "Boolean", "Nyquist" and "Parser" NORP;
+redacting those damages technical text and protects nobody. Such groups are a closed class,
+so an NRP finding is kept only when one of its words is listed here (with plural and
+hyphenated forms: "Irish", "Afro-Brazilians", "Sunni Muslims"). Extend it in a deployment by
+mapping more words to NRP with a custom recogniser.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_NATIONALITIES = """
+afghan albanian algerian american andorran angolan argentine argentinian armenian
+australian austrian azerbaijani azeri bahamian bahraini bangladeshi barbadian belarusian
+belgian belizean beninese bhutanese bolivian bosnian botswanan brazilian british briton
+bruneian bulgarian burkinabe burmese burundian cambodian cameroonian canadian cape-verdean
+chadian chilean chinese colombian comorian congolese costa-rican croatian cuban cypriot
+czech danish djiboutian dominican dutch ecuadorian egyptian emirati english equatoguinean
+eritrean estonian ethiopian fijian filipino finnish french gabonese gambian georgian german
+ghanaian greek grenadian guatemalan guinean guyanese haitian honduran hungarian icelandic
+indian indonesian iranian iraqi irish israeli italian ivorian jamaican japanese jordanian
+kazakh kenyan kiribati korean kosovar kuwaiti kyrgyz lao laotian latvian lebanese liberian
+libyan liechtensteiner lithuanian luxembourgish macedonian malagasy malawian malaysian
+maldivian malian maltese marshallese mauritanian mauritian mexican micronesian moldovan
+monegasque mongolian montenegrin moroccan mozambican namibian nauruan nepalese nepali
+zealander nicaraguan nigerian nigerien norwegian omani pakistani palauan palestinian
+panamanian papuan paraguayan peruvian polish portuguese qatari romanian russian rwandan
+salvadoran samoan saudi scottish senegalese serbian seychellois singaporean slovak slovakian
+slovenian somali south-african spanish sri-lankan sudanese surinamese swazi swedish swiss
+syrian taiwanese tajik tanzanian thai togolese tongan trinidadian tunisian turkish turkmen
+tuvaluan ugandan ukrainian uruguayan uzbek vanuatuan venezuelan vietnamese welsh yemeni
+zambian zimbabwean european african asian latin latino latina latinx hispanic caribbean
+arab arabian scandinavian nordic baltic balkan slavic anglo
+"""
+_PEOPLES = """
+aboriginal indigenous inuit maori sami roma romani sinti kurdish kurd berber amazigh
+tamil sikh punjabi bengali gujarati hindi urdu pashtun baloch hazara uyghur tibetan han
+zulu xhosa yoruba igbo hausa fulani amhara oromo tigrayan tutsi hutu maasai kikuyu
+catalan basque galician flemish walloon bavarian sicilian corsican breton cornish
+afro black white caucasian mestizo creole
+"""
+_RELIGIONS = """
+muslim islamic christian catholic protestant orthodox evangelical lutheran anglican
+methodist baptist presbyterian pentecostal mormon quaker jewish jew hindu buddhist sikh
+jain taoist shinto bahai zoroastrian pagan atheist agnostic sunni shia shiite sufi
+coptic adventist amish mennonite rastafarian
+"""
+_POLITICAL = """
+democrat democratic republican labour conservative tory liberal socialist communist
+marxist leninist maoist green libertarian nationalist fascist anarchist progressive
+centrist social-democrat christian-democrat unionist separatist monarchist royalist
+"""
+
+GROUP_WORDS: Final = frozenset((_NATIONALITIES + _PEOPLES + _RELIGIONS + _POLITICAL).split())
+
+_SPLIT = re.compile(r"[\s\-]+")
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def is_group_word(value: str) -> bool:
+    """Whether ``value`` names a nationality, people, religion or political group."""
+    lowered = value.lower().strip(".,;:()")
+    if lowered in GROUP_WORDS or _singular(lowered) in GROUP_WORDS:
+        return True
+    parts = [p for p in _SPLIT.split(lowered) if p]
+    return any(p in GROUP_WORDS or _singular(p) in GROUP_WORDS for p in parts)

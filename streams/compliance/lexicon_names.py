@@ -1,0 +1,216 @@
+"""PERSON evidence from the name lexicon (``lexicon.py``): what the model and the context
+rules cannot see on their own.
+
+Two jobs:
+
+* **Confirm the model.** The small NER model calls "Fourier Transform", "Python", "DESCRIPTION"
+  or a gene symbol a PERSON; pseudonymising those wrecks technical text for retrieval. A
+  model PERSON that no context rule supports is kept only when its words look like a name:
+  at least one is a given name or surname of some country and is not a common English word
+  (``model_person_supported``).
+* **Find names without context.** "Tomomi Nishiyama lives at ...", "TRANSFER TO JOHN SMITH",
+  a guest list, a badge line: a given name followed by a surname (or a surname followed by a
+  given name, as in Japanese and Hungarian order), capitalised alike, with neither a common
+  English word (``lexicon_names``); and entities the model labelled ORG, GPE, LOC, FAC, NORP
+  or PRODUCT that read as given name + surname (``relabelled_entities``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Final
+
+from streams.compliance.lexicon import NameInfo, NameLexicon, fold_word, lexicon
+from streams.compliance.persons import NameSpan, is_company, looks_like_name
+
+LEXICON_SCORE: Final = 0.7
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_UP = "A-ZÀ-ÖØ-ÞĀ-ŽȘȚ"
+_LOW = "a-zß-öø-ÿā-žșț"
+# A capitalised word ("Anna", "O'Brien", "Ortega-Mills") or an upper-case one ("SMITH").
+_TITLE_WORD = rf"[{_UP}][{_LOW}]+(?:['\u2019-][{_UP}{_LOW}][{_LOW}]+)*"
+_CAPS_WORD = rf"[{_UP}]{{2,}}(?:['\u2019-][{_UP}]{{2,}})*"
+_WORD_RE = re.compile(rf"(?<![\w@./-])(?:{_TITLE_WORD}|{_CAPS_WORD})(?![\w@/]|\.\w)")
+_INITIAL = re.compile(rf"[{_UP}]\.?")
+# A capital after the second letter that no name prefix explains ("NaNs", "GenericAlias"),
+# but "McKay", "MacLeod", "DiCaprio", "LeBlanc", "O'Brien", "Ortega-Mills" are names.
+_INNER_CAPS = re.compile(
+    rf"^(?!Mc|Mac|Di|De|Le|La|Van|Von|O['\u2019])[{_UP}]?[{_LOW}]*[{_LOW}][{_UP}]"
+)
+_PARTICLES: Final = _word_set(
+    "da das de del della der di do dos du van von den ten ter la le bin binti al y"
+)
+# Gap allowed between two words of one name: spaces, or a middle initial ("John F. Smith").
+_GAP = re.compile(rf"[ \t]+(?:(?:[{_UP}]\.?|{'|'.join(sorted(_PARTICLES))})[ \t]+){{0,2}}")
+
+# First words of place names, never a given name here ("San Francisco", "Los Angeles").
+_PLACE_WORDS: Final = _word_set(
+    "san santa santo sao los las el new saint st port fort mount lake north south east "
+    "west upper lower great little old royal grand cape bay glen ciudad puerto villa"
+)
+
+_ENTITY_LABELS: Final = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "LOCATION"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    start: int
+    end: int
+    text: str
+    caps: bool
+
+
+def _name_info(lex: NameLexicon, word: str) -> NameInfo | None:
+    info = lex.lookup(word)
+    if info is None or info.is_common_word:
+        return None
+    return info
+
+
+def _strong_given(info: NameInfo | None) -> bool:
+    return info is not None and (info.given(1500) or info.given(5000, min_countries=2))
+
+
+def _strong_surname(info: NameInfo | None) -> bool:
+    return info is not None and (info.surname(2500) or info.surname(5000, min_countries=2))
+
+
+def _any_name(info: NameInfo | None) -> bool:
+    return info is not None and (info.given() or info.surname())
+
+
+def _words(text: str) -> list[_Word]:
+    out = []
+    for m in _WORD_RE.finditer(text):
+        w = m.group(0)
+        out.append(_Word(m.start(), m.end(), w, w.isupper()))
+    return out
+
+
+def lexicon_names(text: str, lex: NameLexicon | None = None) -> list[NameSpan]:
+    """Given name + surname (2-3 words, or surname + given name) found by the lexicon alone."""
+    lex = lex or lexicon()
+    words = _words(text)
+    infos = [_name_info(lex, w.text) for w in words]
+    out: list[NameSpan] = []
+    i = 0
+    while i < len(words) - 1:
+        match = None
+        for width in (3, 2):
+            j = i + width - 1
+            if j >= len(words):
+                continue
+            run = words[i : j + 1]
+            if any(w.caps != run[0].caps for w in run):
+                continue
+            if not all(_GAP.fullmatch(text[a.end : b.start]) for a, b in pairwise(run)):
+                continue
+            if fold_word(run[0].text) in _PLACE_WORDS:
+                break
+            first, last = infos[i], infos[j]
+            middle = infos[i + 1 : j]
+            if not all(_strong_given(m) for m in middle):
+                continue
+            western = _strong_given(first) and _strong_surname(last)
+            eastern = (
+                first is not None and last is not None and first.surname(1000) and last.given(1000)
+            )
+            if western or eastern:
+                match = (run[0].start, run[-1].end, j)
+                break
+        if match is None:
+            i += 1
+            continue
+        start, end, j = match
+        name = text[start:end]
+        if not is_company(text, end) and looks_like_name(name.title()):
+            out.append(NameSpan(start, end, LEXICON_SCORE))
+        i = j + 1
+    return out
+
+
+def relabelled_entities(
+    text: str, entities: Iterable[tuple[int, int, str]], lex: NameLexicon | None = None
+) -> list[NameSpan]:
+    """Model entities of another label (ORG, GPE, ...) that read as given name + surname."""
+    lex = lex or lexicon()
+    out = []
+    for start, end, label in entities:
+        if label not in _ENTITY_LABELS:
+            continue
+        value = text[start:end]
+        parts = value.split()
+        if not 2 <= len(parts) <= 4 or "\n" in value:
+            continue
+        full = [p for p in parts if p.lower() not in _PARTICLES and not _INITIAL.fullmatch(p)]
+        if len(full) < 2 or not all(_WORD_RE.fullmatch(p) for p in full):
+            continue
+        if fold_word(full[0]) in _PLACE_WORDS:
+            continue
+        first, last = _name_info(lex, full[0]), _name_info(lex, full[-1])
+        if not (_strong_given(first) and _strong_surname(last)):
+            continue
+        if is_company(text, end) or not looks_like_name(value.title()):
+            continue
+        out.append(NameSpan(start, end, LEXICON_SCORE))
+    return out
+
+
+def model_person_supported(value: str, lex: NameLexicon | None = None) -> bool:
+    """Whether a model PERSON finding with no context support reads as a person's name.
+
+    Initials and particles are skipped; at least one remaining word must be a given name or
+    surname that is not a common English word. A single word must be a given name or a
+    surname of some standing (top 1,000 in a country or known in two), of 3+ letters and
+    capitalised
+    (not "DESCRIPTION", not "integer").
+    """
+    lex = lex or lexicon()
+    words = [
+        w.strip(".,;:()[]\"'")
+        for w in value.split()
+        if w.lower() not in _PARTICLES and not _INITIAL.fullmatch(w)
+    ]
+    words = [w for w in words if w]
+    if not words:
+        return False
+    if any(_INNER_CAPS.search(w) for w in words):
+        return False  # "NaNs", "NaT", "GenericAlias": code, not names
+    infos = [_name_info(lex, w) for w in words]
+    if len(words) == 1:
+        word, info = words[0], infos[0]
+        if len(word) < 3 or not (word[:1].isupper() and not word.isupper()) or info is None:
+            return False
+        return (
+            info.given(1000) or info.surname(1000) or (info.given(5000, 2) or info.surname(5000, 2))
+        )
+    caps = [w.isupper() and len(w) > 1 for w in words]
+    if any(caps) and not all(caps):
+        # "Array API": an acronym inside a capitalised span; "Mary LEE" still needs both
+        return all(i is not None for i in infos) and any(
+            _strong_given(i) or _strong_surname(i) for i in infos
+        )
+    return any(_strong_given(i) or _strong_surname(i) for i in infos)
+
+
+def unsupported(
+    text: str, spans: Sequence[tuple[int, int]], confirmed: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The model PERSON ``spans`` that neither overlap a ``confirmed`` name nor pass
+    ``model_person_supported``."""
+    lex = lexicon()
+    out = []
+    for s, e in spans:
+        if any(s < ce and cs < e for cs, ce in confirmed):
+            continue
+        if not model_person_supported(text[s:e], lex):
+            out.append((s, e))
+    return out
