@@ -84,7 +84,7 @@ test-unit: install ## unit tests only (no services)
 test: install ## lint, then every test incl. integration against the real stack (started and stopped here)
 	bash scripts/test.sh
 
-bench: install ## benchmarks (write bench/results/)
+bench: install ## benchmarks: bench/results/ incl. latest.json + latest.png (RAGSTREAM_BENCH_SKIP_RETRIEVAL=1 reuses retrieval.json)
 	bash scripts/bench.sh
 
 clean: ## remove the venv and local state (not the downloaded stack)

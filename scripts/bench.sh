@@ -1,17 +1,49 @@
 #!/usr/bin/env bash
-# `make bench`: the compliance, embedding and pipeline benchmarks; results in bench/results/.
-# The pipeline benchmark needs the local stack, which this script starts (and leaves running).
+# `make bench`: the compliance, embedding, retrieval and pipeline benchmarks; results in
+# bench/results/ (the pipeline's summary: latest.json, latest.png, pipeline.md).
+# The retrieval and pipeline benchmarks need the local stack, which this script starts (and
+# leaves running).
+#   RAGSTREAM_BENCH_SKIP_RETRIEVAL=1   reuse bench/results/retrieval.json (the retrieval
+#                                      benchmark takes about 30 minutes on 2 cores)
+#   RAGSTREAM_BENCH_ONLY=pipeline      run only the pipeline benchmark
+#   RAGSTREAM_BENCH_PIPELINE_ARGS="--numpy-docs 40"   extra arguments for bench.pipeline.run
 set -euo pipefail
 # Local demo/benchmark only: accept the public development pseudonymisation key.
 export RAGSTREAM_COMPLIANCE__ALLOW_DEV_KEY="${RAGSTREAM_COMPLIANCE__ALLOW_DEV_KEY:-true}"
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-echo "== compliance (labelled corpus, ragstream batch vs per-text Presidio)"
-$PY -m bench.compliance.run --out bench/results
-echo "== embedding (batch sizes, threads, length sorting)"
-$PY bench/embedding/run.py
-echo "== pipeline (real Kafka + worker + OpenSearch vs bare stages vs naive loop)"
+ONLY="${RAGSTREAM_BENCH_ONLY:-}"
+
+# Benchmark-only packages (LangChain, matplotlib): hash-locked in bench/requirements.lock,
+# pinned to requirements.lock's versions, so the venv `make test` uses stays as it is.
+if ! $PY -c "import langchain_core, langchain_classic, langchain_community, matplotlib" 2>/dev/null; then
+  echo "== installing the benchmark-only packages (bench/requirements.lock)"
+  $PY -m pip install -q --require-hashes -r bench/requirements.lock
+fi
+
+if [ -n "$(git status --porcelain -- . ':!bench/results' 2>/dev/null)" ]; then
+  echo "warning: the tree has uncommitted changes; the results record them (not a clean run)" >&2
+fi
+
+if [ -z "$ONLY" ] || [ "$ONLY" = compliance ]; then
+  echo "== compliance (labelled corpus, ragstream batch vs per-text Presidio)"
+  $PY -m bench.compliance.run --out bench/results
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = embedding ]; then
+  echo "== embedding (batch sizes, threads, length sorting)"
+  $PY bench/embedding/run.py
+fi
 bash compose/stack.sh up
-$PY bench/pipeline/run.py --out bench/results
-echo "== retrieval (judged NumPy-reference set: BM25, k-NN, hybrid; re-embedding after a 1% edit)"
-$PY -m bench.retrieval.run --out bench/results
+if [ -z "$ONLY" ] || [ "$ONLY" = retrieval ]; then
+  if [ "${RAGSTREAM_BENCH_SKIP_RETRIEVAL:-0}" = 1 ]; then
+    echo "== retrieval: skipped (RAGSTREAM_BENCH_SKIP_RETRIEVAL=1), bench/results/retrieval.json reused"
+  else
+    echo "== retrieval (judged NumPy-reference set: BM25, k-NN, hybrid; re-embedding after a 1% edit)"
+    $PY -m bench.retrieval.run --out bench/results
+  fi
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = pipeline ]; then
+  echo "== pipeline (end to end vs bound, naive loop, LangChain; freshness, RSS, re-embedding)"
+  # shellcheck disable=SC2086 # word splitting of the extra arguments is intended
+  $PY -m bench.pipeline.run --out bench/results ${RAGSTREAM_BENCH_PIPELINE_ARGS:-}
+fi
