@@ -3,8 +3,9 @@
     python -m bench.compliance.run                 # report half, writes bench/results/
     python -m bench.compliance.run --split tune --out /tmp/x --dump /tmp/x/misses.jsonl
 
-The corpus (``corpus.py``, 3,000 texts by default, plus held-out group 3's 790) is split
-by a fixed seed into a tune half and a report half (held-out shapes: report half only);
+The corpus (``corpus.py``, 3,000 texts by default, plus held-out group 3's 790 and group
+4's 948) is split by a fixed seed into a tune half and a report half (held-out shapes:
+report half only);
 rules are tuned on ``--split tune`` only, and the committed results are ``--split report``.
 Both systems run in this process on the same texts, with
 the same spaCy model, taking turns on chunks of texts:
@@ -46,12 +47,14 @@ from bench.compliance.corpus import (
     DIRECT,
     FRESH_SHAPES,
     GROUP3_SHAPES,
+    GROUP4_SHAPES,
     HELD_OUT_SHAPES,
     LOCALES,
     SHAPES,
     Sample,
     generate,
     group3_count,
+    group4_count,
     split,
 )
 from bench.compliance.scoring import Change, Report, score
@@ -250,7 +253,13 @@ def _markdown(result: dict[str, Any], sc: Scored) -> str:
     street_loc = next(x for x in sc.location_redacted.labels if x.label == "STREET_ADDRESS")
     loc_loc = next(x for x in sc.location_redacted.labels if x.label == "LOCATION")
     machine = result["machine"]
-    n_shapes = len(SHAPES) + len(HELD_OUT_SHAPES) + len(FRESH_SHAPES) + len(GROUP3_SHAPES)
+    n_shapes = (
+        len(SHAPES)
+        + len(HELD_OUT_SHAPES)
+        + len(FRESH_SHAPES)
+        + len(GROUP3_SHAPES)
+        + len(GROUP4_SHAPES)
+    )
     lines = [
         f"# Compliance benchmark: what survives `--policy {result['policy']}` "
         f"({result['at'][:19]} UTC)",
@@ -268,10 +277,12 @@ def _markdown(result: dict[str, Any], sc: Scored) -> str:
         "rules were tuned on (their texts split by a fixed seed into a tune half, the only "
         f"one looked at while developing, and a report half), {len(HELD_OUT_SHAPES)} held-out "
         "shapes written after tuning (group 1), "
-        f"{len(FRESH_SHAPES)} more written after group 1's first results (group 2), and "
+        f"{len(FRESH_SHAPES)} more written after group 1's first results (group 2), "
         f"{len(GROUP3_SHAPES)} written later without reading the rules (group 3, "
         f"{group3_count(result['n_total'])} texts each, generated after the `--n` others so "
-        "their texts and split are unchanged). Held-out "
+        f"their texts and split are unchanged), and {len(GROUP4_SHAPES)} more written the "
+        f"same way (group 4, {group4_count(result['n_total'])} texts each, generated after "
+        "group 3 so everything before them is unchanged). Held-out "
         "texts "
         f"all go to the report half. **This is the {result['split']} half: {result['n']} "
         "texts.**"
@@ -385,6 +396,8 @@ def _markdown(result: dict[str, Any], sc: Scored) -> str:
             if shape in FRESH_SHAPES
             else " (held out, group 3)"
             if shape in GROUP3_SHAPES
+            else " (held out, group 4)"
+            if shape in GROUP4_SHAPES
             else ""
         )
         bs = base.by_shape[shape][1]
@@ -445,7 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--n",
         type=int,
         default=3000,
-        help="texts generated (both halves), group 3 adds its share per shape on top",
+        help="texts generated (both halves), groups 3 and 4 add their share per shape on top",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--batch", type=int, default=32)
@@ -532,6 +545,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ],
         "held-out group 3 (never tuned on)": [
             i for i, x in enumerate(samples) if x.shape in GROUP3_SHAPES
+        ],
+        "held-out group 4 (never tuned on)": [
+            i for i, x in enumerate(samples) if x.shape in GROUP4_SHAPES
         ],
     }
     subsets: dict[str, tuple[Report, Report]] = {}

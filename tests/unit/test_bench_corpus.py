@@ -10,20 +10,22 @@ import pytest
 from bench.compliance.corpus import (
     FRESH_SHAPES,
     GROUP3_SHAPES,
+    GROUP4_SHAPES,
     HELD_OUT_SHAPES,
     LABELS,
     SHAPES,
     Doc,
+    Shape,
     V,
     World,
     generate,
     group3_count,
+    group4_count,
     split,
 )
 
 
-@pytest.mark.parametrize("shape", sorted(GROUP3_SHAPES))
-def test_group3_spans_are_the_planted_values(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def _check_spans(shape: str, make: Shape, monkeypatch: pytest.MonkeyPatch) -> None:
     planted: list[V] = []
     add = Doc.add
 
@@ -38,7 +40,7 @@ def test_group3_spans_are_the_planted_values(shape: str, monkeypatch: pytest.Mon
     for _ in range(25):
         planted.clear()
         doc = Doc()
-        GROUP3_SHAPES[shape](doc, world)
+        make(doc, world)
         sample = doc.sample(shape, "")
         assert len(sample.spans) == len(planted) > 0
         for span, value in zip(sample.spans, planted, strict=True):
@@ -50,32 +52,60 @@ def test_group3_spans_are_the_planted_values(shape: str, monkeypatch: pytest.Mon
         assert all(a.end <= b.start for a, b in itertools.pairwise(ordered))
 
 
-def test_group3_in_generate_is_labelled_and_report_only() -> None:
+@pytest.mark.parametrize("shape", sorted(GROUP3_SHAPES))
+def test_group3_spans_are_the_planted_values(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _check_spans(shape, GROUP3_SHAPES[shape], monkeypatch)
+
+
+@pytest.mark.parametrize("shape", sorted(GROUP4_SHAPES))
+def test_group4_spans_are_the_planted_values(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _check_spans(shape, GROUP4_SHAPES[shape], monkeypatch)
+
+
+def test_group4_shapes_are_new() -> None:
+    earlier = {*SHAPES, *HELD_OUT_SHAPES, *FRESH_SHAPES, *GROUP3_SHAPES}
+    assert len(GROUP4_SHAPES) == 12 and not earlier & set(GROUP4_SHAPES)
+    assert not {f.__name__ for f in GROUP4_SHAPES.values()} & {
+        f.__name__
+        for group in (SHAPES, HELD_OUT_SHAPES, FRESH_SHAPES, GROUP3_SHAPES)
+        for f in group.values()
+    }
+
+
+def test_held_out_groups_in_generate_are_labelled_and_report_only() -> None:
     random.seed(0)  # a few Faker providers draw from the global generator
     samples = generate(60, 7)
     old = len(SHAPES) + len(HELD_OUT_SHAPES) + len(FRESH_SHAPES)
-    assert len(samples) == 60 + group3_count(60) * len(GROUP3_SHAPES)
-    assert all(s.shape not in GROUP3_SHAPES for s in samples[:60])
+    n3, n4 = group3_count(60) * len(GROUP3_SHAPES), group4_count(60) * len(GROUP4_SHAPES)
+    assert len(samples) == 60 + n3 + n4
+    assert all(s.shape not in GROUP3_SHAPES | GROUP4_SHAPES for s in samples[:60])
     assert [s.shape for s in samples[:old]] == [*SHAPES, *HELD_OUT_SHAPES, *FRESH_SHAPES]
-    group3 = samples[60:]
-    assert {s.shape for s in group3} == set(GROUP3_SHAPES)
-    assert len({loc for s in group3 for loc in s.locale.split(",")}) >= 10
-    for s in group3:
-        for span in s.spans:
-            value = s.text[span.start : span.end]
-            assert value and value == value.strip(), (s.shape, span)
     tune, report = split(samples, 7)
-    assert not any(s.shape in GROUP3_SHAPES for s in tune)
-    assert sum(s.shape in GROUP3_SHAPES for s in report) == len(group3)
+    for group, texts in (
+        (GROUP3_SHAPES, samples[60 : 60 + n3]),
+        (GROUP4_SHAPES, samples[60 + n3 :]),
+    ):
+        assert {s.shape for s in texts} == set(group)
+        assert len({loc for s in texts for loc in s.locale.split(",")}) >= 10
+        for s in texts:
+            for span in s.spans:
+                value = s.text[span.start : span.end]
+                assert value and value == value.strip(), (s.shape, span)
+        assert not any(s.shape in group for s in tune)
+        assert sum(s.shape in group for s in report) == len(texts)
 
 
-def test_group3_leaves_the_other_texts_and_split_alone() -> None:
+def test_held_out_groups_leave_the_other_texts_and_split_alone() -> None:
     random.seed(0)
     samples = generate(120, 7)
-    # Group 3 comes after the first ``n`` texts and changes neither their tune half nor
-    # their report half.
+    # Groups 3 and 4 come after the first ``n`` texts (group 4 after group 3) and change
+    # neither their tune half nor their report half.
     tune_all, report_all = split(samples, 7)
     tune_old, report_old = split(samples[:120], 7)
     assert tune_all == tune_old
     assert report_all[: len(report_old)] == report_old
+    n3 = 120 + group3_count(120) * len(GROUP3_SHAPES)
+    assert [s.shape for s in samples[120:n3]] == list(GROUP3_SHAPES) * group3_count(120)
+    assert {s.shape for s in samples[n3:]} == set(GROUP4_SHAPES)
     assert group3_count(0) == 0 and group3_count(3000) == 79
+    assert group4_count(0) == 0 and group4_count(3000) == 79
