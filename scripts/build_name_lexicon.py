@@ -7,7 +7,8 @@ Sources (registry packages, checked by hash; nothing is downloaded at run time):
   at most ``MAX_RANK``.
 * ``pyspellchecker==0.9.1`` (PyPI, MIT): English word counts from subtitles, lower-case
   words only. Kept: the frequency rank of the English words that are also names ("mark",
-  "will", "data"), so the rules can tell a common word from a name.
+  "will", "data"), so the rules can tell a common word from a name, and the 60,000 most
+  frequent English words (name or not), so they can tell an unknown surname from a word.
 
 Run (needs about 4 GB of memory for a minute)::
 
@@ -33,6 +34,8 @@ import zipfile
 from pathlib import Path
 
 MAX_RANK = 5000
+# English words kept even when they are no name: the rules ask "is this an English word?"
+ENGLISH_WORDS = 60_000
 WHEELS = {
     "names_dataset-3.3.1-py3-none-any.whl": (
         "9fb1b60a82de8bea004e7755b6133df0b4a029f93b9ee18bfa37f356f2b8c75e"
@@ -99,15 +102,16 @@ def main(folder: Path) -> int:
     counts = json.loads(gzip.decompress(speller.read("spellchecker/resources/en.json.gz")))
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     english = {w: i + 1 for i, (w, _) in enumerate(ordered)}
+    common = {w for w, rank in english.items() if rank <= ENGLISH_WORDS and _SHAPE.fullmatch(w)}
     lines = []
-    for key in sorted(set(given) | set(surnames)):
+    for key in sorted(set(given) | set(surnames) | common):
         g, gn = given.get(key, (0, 0))
         s, sn = surnames.get(key, (0, 0))
         lines.append(f"{key}\t{g}\t{gn}\t{s}\t{sn}\t{english.get(key, 0)}\n")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with gzip.GzipFile(OUT, "wb", mtime=0) as fh:
         fh.write("".join(lines).encode())
-    print(f"{OUT}: {len(lines)} names ({len(given)} given, {len(surnames)} surnames)")
+    print(f"{OUT}: {len(lines)} entries ({len(given)} given names, {len(surnames)} surnames)")
     return 0
 
 

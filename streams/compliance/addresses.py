@@ -149,7 +149,9 @@ _TYPE_FIRST_RE = re.compile(
 )
 _TYPE_FIRST_NUMBERED_RE = re.compile(
     rf"{_BEFORE}(?:(?P<pre>\d{{1,5}}[A-Za-z]?),?[ \t]+)?(?i:{_TYPE_FIRST_NUMBERED})"
-    rf"(?:(?<=\.)|{_AFTER})[ \t]*(?:{_PARTICLE}[ \t]+)*{_WORDS}"
+    # "ul. Lipowa 5", or glued after the dot only to a capitalised word ("ul.Lipowa 5",
+    # never "C.UTF-8")
+    rf"(?:{_AFTER}[ \t]+|(?<=\.)(?=[{_UP}][{_LOW}]))(?:{_PARTICLE}[ \t]+)*{_WORDS}"
     rf"(?P<post>{_NUMBER_AFTER}{_AFTER})?(?:{_UNIT})?"
 )
 # "Fechnerstraße 5", "Agnes-Wesack-Straße 26-83", "Schlosserallee 7", "Ängstorget 3".

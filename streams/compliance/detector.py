@@ -10,6 +10,7 @@ public suffix list.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,10 +39,13 @@ from presidio_analyzer.predefined_recognizers import (
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from streams.compliance.addresses import STREET_ADDRESS, find_addresses
+from streams.compliance.entities import NATIONAL_ENTITIES
 from streams.compliance.groups import is_group_word
 from streams.compliance.identifiers import find_identifiers
 from streams.compliance.lexicon import NOT_NAMES, lexicon
 from streams.compliance.lexicon_names import (
+    handle_names,
+    inverted_names,
     lexicon_names,
     model_person_supported,
     relabelled_entities,
@@ -54,7 +58,7 @@ from streams.compliance.persons import (
     is_not_person,
     normalise_list,
 )
-from streams.compliance.phones import PHONE, find_phones
+from streams.compliance.phones import PHONE, SCORE_WEAK, find_phones
 from streams.compliance.recognizers import (
     MASTERCARD_2_SERIES,
     national_recognizers,
@@ -212,7 +216,10 @@ def refine_persons(
     supported = [s for s in model if model_person_supported(text[s[0] : s[1]], lex)]
     found = [
         n
-        for n in lexicon_names(text, lex) + relabelled_entities(text, entities, lex)
+        for n in lexicon_names(text, lex)
+        + relabelled_entities(text, entities, lex)
+        + inverted_names(text, entities, lex)
+        + handle_names(text, lex)
         if not is_not_person(text[n.start : n.end], not_person)
     ]
     anchors = [(d.start, d.end) for d in kept if d.entity_type in _ANCHORS and d.score >= 0.5]
@@ -234,6 +241,52 @@ def _never_a_name(text: str, d: Detection) -> bool:
     return all(not w or w in STOP_WORDS or w in NOT_NAMES for w in words)
 
 
+# Addresses that identify nobody: documentation ranges (RFC 5737, RFC 3849), loopback,
+# unspecified.
+_NOBODY_IPS = (
+    ipaddress.ip_network("192.0.2.0/24"),
+    ipaddress.ip_network("198.51.100.0/24"),
+    ipaddress.ip_network("203.0.113.0/24"),
+    ipaddress.ip_network("2001:db8::/32"),
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+    ipaddress.ip_network("0.0.0.0/32"),
+    ipaddress.ip_network("::/128"),
+)
+# What makes a bare run of digits a phone number: other contact data in the same text.
+_CONTACT = frozenset({"EMAIL_ADDRESS", STREET_ADDRESS, PERSON})
+
+
+def _identifies_nobody(value: str) -> bool:
+    host = value.split("/", 1)[0].strip("[]")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    if address.version == 6 and (not any(c.isdigit() for c in host) or host.count(":") < 2):
+        return True  # "be::", "dead::": hex words, not addresses
+    return any(address in net for net in _NOBODY_IPS if net.version == address.version)
+
+
+def plausible(text: str, detections: Sequence[Detection]) -> list[Detection]:
+    """Drops findings that identify nobody: IP addresses of documentation ranges, loopback
+    or no address at all, and bare digit runs read as phone numbers (``phones.SCORE_WEAK``:
+    "536870912", "1073741823") in a text without a phone context, an e-mail address, a
+    street address or a strong phone number (technical text, tables of figures)."""
+    contact = any(
+        d.entity_type in _CONTACT or (d.entity_type == PHONE and d.score > SCORE_WEAK)
+        for d in detections
+    )
+    out = []
+    for d in detections:
+        if d.entity_type == "IP_ADDRESS" and _identifies_nobody(text[d.start : d.end]):
+            continue
+        if d.entity_type == PHONE and d.score <= SCORE_WEAK and not contact:
+            continue
+        out.append(d)
+    return out
+
+
 def pattern_detections(text: str) -> list[Detection]:
     """Phones, e-mails, cards, labelled national IDs and street addresses (no NLP)."""
     out = [Detection(PHONE, p.start, p.end, p.score) for p in find_phones(text)]
@@ -241,6 +294,10 @@ def pattern_detections(text: str) -> list[Detection]:
     out += [Detection(STREET_ADDRESS, a.start, a.end, a.score) for a in find_addresses(text)]
     return out
 
+
+# A national ID written as bare digits ("2147483648" passes the NHS check digit, "16777216"
+# a TFN's) counts only with one of its recogniser's context words nearby.
+_DIGITS_ONLY = re.compile(r"[\d \t-]+")
 
 # Presidio's context enhancement, on characters instead of lemmas: a finding scored below
 # the threshold is raised by 0.35 (to at least 0.4) when a context word of its recogniser
@@ -288,11 +345,16 @@ def analyze_with(
             score = float(r.score)
             if score <= 0:
                 continue
-            if score < CONTEXT_FLOOR and prepared.context is not None:
+            bare_id = r.entity_type in NATIONAL_ENTITIES and _DIGITS_ONLY.fullmatch(
+                text[r.start : r.end]
+            )
+            if (score < CONTEXT_FLOOR or bare_id) and prepared.context is not None:
                 lowered = text.lower() if lowered is None else lowered
                 window = lowered[max(0, r.start - CONTEXT_WINDOW) : r.end + CONTEXT_WINDOW]
                 if prepared.context.search(window):
                     score = min(1.0, max(score + CONTEXT_BOOST, CONTEXT_FLOOR))
+                elif bare_id:
+                    continue  # "2147483648" passes the NHS checksum; it needs "NHS" nearby
             out.append(Detection(r.entity_type, int(r.start), int(r.end), score))
     return out
 
@@ -348,5 +410,6 @@ class PresidioDetector:
             dets += pattern_detections(str(text))
             doc = artifacts.tokens
             entities = [(e.start_char, e.end_char, e.label_) for e in getattr(doc, "ents", ())]
-            out.append(refine_persons(str(text), dets, self._not_person, entities))
+            refined = refine_persons(str(text), dets, self._not_person, entities)
+            out.append(plausible(str(text), refined))
         return out

@@ -157,6 +157,12 @@ class NameLexicon:
                 return self._values[mid]
         return None
 
+    def unknown(self, word: str) -> bool:
+        """Neither a name of some standing, nor one of the 60,000 most frequent English
+        words, nor a stop word: "Holdaway", "Wirda", "Kanasewich"."""
+        key = fold_word(word.strip(".,;:'\u2019"))
+        return key not in STOP_WORDS and key not in NOT_NAMES and self._get(key) is None
+
     def lookup(self, word: str) -> NameInfo | None:
         """The entry of ``word`` (any case, with or without diacritics), or None.
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from typing import Final
 
@@ -119,7 +120,11 @@ def lexicon_names(text: str, lex: NameLexicon | None = None) -> list[NameSpan]:
             middle = infos[i + 1 : j]
             if not all(_strong_given(m) for m in middle):
                 continue
-            western = _strong_given(first) and _strong_surname(last)
+            western = _strong_given(first) and (
+                _strong_surname(last)
+                # "REBECCA HOLDAWAY": a surname too rare for the lexicon, and no English word
+                or (width == 2 and len(run[1].text) >= 3 and lex.unknown(run[1].text))
+            )
             eastern = (
                 first is not None and last is not None and first.surname(1000) and last.given(1000)
             )
@@ -135,6 +140,113 @@ def lexicon_names(text: str, lex: NameLexicon | None = None) -> list[NameSpan]:
             out.append(NameSpan(start, end, LEXICON_SCORE))
         i = j + 1
     return out
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    """Country and territory names in English (from libphonenumber's geocoder data)."""
+    try:
+        from phonenumbers import SUPPORTED_REGIONS, geocoder
+
+        names = (geocoder._region_display_name(r, "en") for r in SUPPORTED_REGIONS)
+        return frozenset(fold_word(n) for n in names if n)
+    except (ImportError, AttributeError):
+        return frozenset()
+
+
+_TITLE_AFTER = r"(?:[ \t]+(?:MR|MRS|MS|MISS|MSTR|DR|PROF|Mr|Mrs|Ms|Miss|Dr|Prof)\.?)?"
+# "SAFITRI, Wirda", "ANDERSON, KAREN", "Smith, John A.", "SCHIMPL/THEODORA DR" (airline style).
+_INVERTED = re.compile(
+    rf"(?<![\w@./-])(?P<sur>(?:{_TITLE_WORD}|{_CAPS_WORD})(?:[ -](?:{_TITLE_WORD}|{_CAPS_WORD}))?)"
+    rf"[ \t]*(?:,|/)[ \t]*(?P<given>{_TITLE_WORD}|{_CAPS_WORD})"
+    rf"(?:[ \t]+(?:{_TITLE_WORD}|{_CAPS_WORD}|[{_UP}]\.))?{_TITLE_AFTER}(?![\w@/-])"
+)
+
+
+def inverted_names(
+    text: str, entities: Iterable[tuple[int, int, str]] = (), lex: NameLexicon | None = None
+) -> list[NameSpan]:
+    """ "Surname, Given" and "SURNAME/GIVEN" (sorted lists, labels, tickets): the surname is
+    in the lexicon, the given name is a given name of some standing, and neither is an
+    English word or a place the model recognised ("Paris, France")."""
+    lex = lex or lexicon()
+    places = [(s, e) for s, e, label in entities if label in {"GPE", "LOC", "LOCATION", "FAC"}]
+    out = []
+    for m in _INVERTED.finditer(text):
+        surname_words = re.split(r"[ -]", m.group("sur"))
+        if len(surname_words[-1]) < 3 or len(m.group("given")) < 3:
+            continue  # "Ni, Nk"
+        last = _name_info(lex, surname_words[-1])
+        given = _name_info(lex, m.group("given"))
+        if last is None or given is None or not last.surname() or not given.given():
+            continue
+        if not (_strong_given(given) or _strong_surname(last)):
+            continue
+        if fold_word(surname_words[0]) in _PLACE_WORDS or fold_word(m.group("given")) in (
+            _countries()
+        ):
+            continue
+        if any(s < m.end() and m.start() < e for s, e in places):
+            continue
+        out.append(NameSpan(m.start(), m.end(), LEXICON_SCORE))
+    return out
+
+
+# "@anilsson", "@maria.g": a user handle is an identifier of its person. Not a decorator
+# or doc tag ("@property", "@param"), not an e-mail address, not "@here".
+_MENTION = re.compile(r"(?<![\w.+-])@(?P<handle>[A-Za-z][\w.-]{1,38}[A-Za-z0-9])(?![\w@(])")
+_DECORATOR_LINE = re.compile(r"^[ \t]*@[\w.]+(?:\(.*\))?[ \t]*$", re.MULTILINE)
+_NOT_HANDLES: Final = _word_set(
+    "here channel everyone all team param params return returns rtype type throws raises "
+    "see since deprecated author version property staticmethod classmethod dataclass "
+    "override abstractmethod link code brief note todo example dev devs bot bots ops admin qa "
+    "support oncall"
+)
+
+
+def _strong_name(info: NameInfo | None) -> bool:
+    return _strong_given(info) or _strong_surname(info)
+
+
+def _made_of_names(part: str, lex: NameLexicon, depth: int = 0) -> bool:
+    """``part`` is a name, an initial and a surname ("anilsson"), or names of some standing
+    glued together ("mariavitoriacamargo")."""
+    if len(part) >= 3 and _strong_name(_name_info(lex, part)):
+        return True
+    if depth == 0 and len(part) >= 5 and _strong_surname(_name_info(lex, part[1:])):
+        return True
+    if depth >= 2:
+        return False
+    return any(
+        _strong_name(_name_info(lex, part[:i])) and _made_of_names(part[i:], lex, depth + 1)
+        for i in range(3, len(part) - 2)
+    )
+
+
+def _names_a_person(handle: str, lex: NameLexicon) -> bool:
+    parts = [p for p in re.split(r"[._-]+", handle.lower()) if p and not p.isdigit()]
+    parts = [re.sub(r"\d+$", "", p) for p in parts]
+    return any(_made_of_names(p, lex) for p in parts if len(p) >= 3)
+
+
+def handle_names(text: str, lex: NameLexicon | None = None) -> list[NameSpan]:
+    """@mentions whose handle is made of names ("@anilsson", "@maria.g") and, once
+    mentioned, the same handle standing alone (a chat export's speaker lines)."""
+    lex = lex or lexicon()
+    decorators = [(m.start(), m.end()) for m in _DECORATOR_LINE.finditer(text)]
+    handles = set()
+    for m in _MENTION.finditer(text):
+        handle = m.group("handle")
+        if handle.lower() in _NOT_HANDLES or any(s <= m.start() < e for s, e in decorators):
+            continue
+        if not _names_a_person(handle, lex):
+            continue  # "@contextmanager", "@declared_attr": code, not people
+        handles.add(handle)
+    if not handles:
+        return []
+    alternatives = "|".join(sorted(map(re.escape, handles), key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.@+-])@?(?:{alternatives})(?![\w@-]|\.\w)")
+    return [NameSpan(m.start(), m.end(), LEXICON_SCORE) for m in pattern.finditer(text)]
 
 
 def relabelled_entities(

@@ -90,7 +90,7 @@ _DATE = re.compile(
 _DATE_PREFIX = re.compile(
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})(?:[ \t]|$)"
 )
-_IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?")
 # One decimal point and nothing else: a measurement or a constant ("2.718281", "1000.000").
 _DECIMAL = re.compile(r"\d+\.\d+")
 # Eight digits that read as a date (20220615, 19991231).

@@ -9,6 +9,8 @@ from streams.compliance import PresidioDetector
 from streams.compliance.groups import is_group_word
 from streams.compliance.lexicon import lexicon
 from streams.compliance.lexicon_names import (
+    handle_names,
+    inverted_names,
     lexicon_names,
     model_person_supported,
     relabelled_entities,
@@ -125,3 +127,47 @@ def test_detector_finds_names_the_model_alone_misses(detector: PresidioDetector)
     [found] = detector.detect([text])
     persons = {text[d.start : d.end] for d in found if d.entity_type == "PERSON"}
     assert "KATARZYNA NOWAK" in persons
+
+
+def test_findings_that_identify_nobody_are_dropped(detector: PresidioDetector) -> None:
+    text = (
+        "Buffers hold 536870912 bytes; the limit is 1073741823. The sample server is "
+        "192.0.2.1 (see RFC 5737), listening on ::1. LANG=C.UTF-8. Large value 2147483648."
+    )
+    [found] = detector.detect([text])
+    kept = {"DATE_TIME", "URL"}  # kept by every shipped policy
+    acted_on = [
+        (d.entity_type, text[d.start : d.end])
+        for d in found
+        if d.entity_type not in kept and d.score >= 0.4  # the policies' min_score
+    ]
+    assert acted_on == []
+
+
+def test_bare_digits_still_count_next_to_contact_data(detector: PresidioDetector) -> None:
+    text = "Anna Kovacs, anna.kovacs@example.org, 4155552671. NHS number 943 476 5919."
+    [found] = detector.detect([text])
+    kinds = {text[d.start : d.end]: d.entity_type for d in found}
+    assert kinds.get("4155552671") == "PHONE_NUMBER"
+    assert kinds.get("943 476 5919") in {"UK_NHS", "NATIONAL_ID"}
+    assert kinds.get("Anna Kovacs") == "PERSON"
+
+
+def test_surname_first_forms() -> None:
+    text = (
+        "Room 285 | SAFITRI, Wirda | 6 nights\nANDERSON, KAREN\n"
+        "1. SCHIMPL/THEODORA DR      433-2167202485\n"
+        "Smith, John A. wrote from Paris, France and London, Ontario. Ni, Nk."
+    )
+    found = {text[n.start : n.end] for n in inverted_names(text)}
+    assert found == {"SAFITRI, Wirda", "ANDERSON, KAREN", "SCHIMPL/THEODORA DR", "Smith, John A."}
+
+
+def test_handles_made_of_names_are_identifiers() -> None:
+    text = (
+        "morning! @anilsson the deploy failed. cc @mariavitoriacamargo @maria.g @here\n"
+        "anilsson  2:50 PM\n"
+        "@property\ndef x(self): ...\nUse @contextmanager or @declared_attr; mail a@b.org"
+    )
+    found = [text[n.start : n.end] for n in handle_names(text)]
+    assert found == ["@anilsson", "@mariavitoriacamargo", "@maria.g", "anilsson"]
