@@ -250,13 +250,18 @@ def detail_notes(detail: dict[str, Any]) -> list[str]:
     nv = detail.get("naive")
     if nv:
         parts = ", ".join(f"{k} {v:.1f} s" for k, v in nv["parts_seconds"].items())
-        out.append(f"* naive: {nv['chunks']} chunks in {nv['seconds']:.1f} s ({parts}).")
+        out.append(
+            f"* naive: {nv['chunks']} chunks in {nv['seconds']:.1f} s ({parts}); Presidio's "
+            f"default recognizers (fewer than ragstream's compliance) and the chunk text alone "
+            f"embedded."
+        )
     lc = detail.get("langchain")
     if lc and "error" not in lc:
         out.append(
             f"* LangChain {lc['versions']}: {lc['chunks']} chunks in {lc['seconds']:.1f} s "
             f"(index() said {lc['index_result']}); the chunks are ragstream's (same chunker and "
-            f"size), the embedder is ragstream's wrapped as LangChain `Embeddings`; "
+            f"size), the embedder is ragstream's wrapped as LangChain `Embeddings` and gets the "
+            f"chunk text alone (ragstream embeds title + headings + text, longer inputs); "
             f"OpenSearchVectorSearch refreshes the index after each batch it writes."
         )
     elif lc:

@@ -86,7 +86,7 @@ RAGSTREAM = [sys.executable, "-m", "ragstream.cli"]
 METERED_WORKER = [sys.executable, str(Path(__file__).resolve().parent / "worker.py")]
 BATCH = 16
 PHASES = ("pipeline", "pipeline_off", "bare", "naive", "langchain", "resync")
-OTHER_BENCHMARKS = ("bench/compliance", "bench.compliance")
+OTHER_BENCHMARKS = ("bench/compliance", "bench.compliance", "bench/retrieval", "bench.retrieval")
 PROBE_TEXT = "# Probe\n\nA short warm-up document for the pipeline benchmark; no personal data.\n"
 STACK_SERVICES = ("kafka", "opensearch")
 METRICS = (
@@ -621,11 +621,17 @@ def run_freshness(
     """Change-to-searchable latency at a steady load through the real connector and worker.
 
     A watching connector (``ragstream connect filesystem DIR``, no ``--once``) on an empty
-    folder; files (texts of samples/corpus plus a unique marker word) are moved into it at
-    ``rate_per_s``; each is timed from its write to the first search of ``rag-chunks`` (no
-    refresh asked by the benchmark: the index's own refresh) that returns its marker.
+    folder; new documents (NumPy reference documents from the end of the file, not in the
+    timed corpus, so no chunk's vector is at hand; each with a unique marker word) are moved
+    into it at ``rate_per_s``; each is timed from its write to the first search of
+    ``rag-chunks`` (no refresh asked by the benchmark: the index's own refresh) that returns
+    its marker.
     """
-    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.rglob("*.md"))]
+    n = max(1, int(rate_per_s * duration_s))
+    texts = [
+        f"# {row['title']}\n\n{row['text']}\n"
+        for row in map(json.loads, NUMPY_DOCS.read_text(encoding="utf-8").splitlines()[::-1][:n])
+    ]
     watch = ns.tmp / "fresh"
     staging = ns.tmp / "fresh-staging"
     watch.mkdir()
@@ -637,7 +643,6 @@ def run_freshness(
     time.sleep(5.0)  # the connector's initial (empty) scan and watch set-up
     if connector.poll() is not None:
         raise RuntimeError(f"watching connector exited:\n{ns.log_tail('fresh-connector')}")
-    n = max(1, int(rate_per_s * duration_s))
     written: dict[str, float] = {}
     seen: dict[str, float] = {}
     interval = 1.0 / rate_per_s
@@ -1095,7 +1100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--numpy-docs",
         type=int,
-        default=200,
+        default=150,
         help="NumPy reference documents added to samples/corpus",
     )
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
@@ -1124,6 +1129,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = set(phases) - set(PHASES)
     if unknown:
         parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    available = len(NUMPY_DOCS.read_text(encoding="utf-8").splitlines())
+    fresh_docs = int(args.fresh_rate * args.fresh_seconds)
+    if args.numpy_docs + fresh_docs > available:
+        parser.error(
+            f"--numpy-docs {args.numpy_docs} plus {fresh_docs} freshness documents exceed the "
+            f"{available} documents of {NUMPY_DOCS.name} (no document may be used twice)"
+        )
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
     waited = wait_for_quiet(args.max_wait)
