@@ -36,3 +36,16 @@ def make_client(settings: OpenSearchSettings) -> OpenSearch:
         timeout=settings.request_timeout_s,
         **client_tls_args(settings),
     )
+
+
+# Statuses that go away by waiting: the store is busy or unavailable, the request is fine.
+# 501 (not implemented) and 505 (HTTP version) are answers about the request: never retried.
+_PERMANENT_5XX = frozenset({501, 505})
+
+
+def is_transient_status(status: object) -> bool:
+    """408, 429 and every 5xx but 501 and 505. The one definition the stage runner (whole
+    batch retried) and the sinks (per-item retry within a bulk) share."""
+    return isinstance(status, int) and (
+        status in (408, 429) or (500 <= status <= 599 and status not in _PERMANENT_5XX)
+    )

@@ -35,6 +35,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
+from infra.opensearch import is_transient_status
 from infra.settings import OpenSearchSettings
 from schemas import Acl, CleanDocument, EmbeddedDocument, Op, Sensitivity
 from streams.chunking import Chunker
@@ -43,7 +44,6 @@ from streams.sinks.indices import (
     TransientStoreError,
     create_chunks_generation,
     delete_matching,
-    is_transient_status,
 )
 from streams.sinks.opensearch import BulkAction, _chunk_sources
 from streams.stages import ChunkEmbedStage

@@ -34,11 +34,11 @@ from tenacity import (
 
 from infra.logs import get_logger
 from infra.metrics import ERRORS, RETRIES, STAGE_READY
+from infra.opensearch import is_transient_status
 from schemas import DeadLetter
 
 log = get_logger(__name__)
 
-RETRIABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
 class TransientError(RuntimeError):
@@ -77,8 +77,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, OSConnectionError | ConnectionTimeout):
         return True
     if isinstance(exc, TransportError):
-        status = exc.status_code
-        return isinstance(status, int) and status in RETRIABLE_STATUS
+        return is_transient_status(exc.status_code)
     try:
         from aiokafka.errors import KafkaError as AioKafkaError
     except ImportError:  # pragma: no cover - aiokafka ships with faust

@@ -7,6 +7,7 @@ from typing import Any
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import TransportError
 
+from infra.opensearch import is_transient_status
 from infra.settings import OpenSearchSettings
 from streams.runner import TransientError
 
@@ -15,11 +16,6 @@ INDEX_GENERATION = "v1"
 
 class TransientStoreError(TransientError):
     """OpenSearch answered with a status that goes away by waiting (429, 5xx): retry as is."""
-
-
-def is_transient_status(status: object) -> bool:
-    """408, 429 and every 5xx: the store is busy or unavailable, not the request wrong."""
-    return isinstance(status, int) and (status in (408, 429) or status >= 500)
 
 
 def _already_exists(exc: TransportError) -> bool:

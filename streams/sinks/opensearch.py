@@ -70,9 +70,10 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exp
 
 from infra.logs import get_logger
 from infra.metrics import CHUNKS_INDEXED, FRESHNESS_SECONDS, RETRIES, STALE_SKIPPED
+from infra.opensearch import is_transient_status
 from infra.settings import OpenSearchSettings
 from schemas import EmbeddedDocument, Op
-from streams.sinks.indices import TransientStoreError, delete_matching, is_transient_status
+from streams.sinks.indices import TransientStoreError, delete_matching
 
 log = get_logger(__name__)
 
