@@ -424,6 +424,17 @@ def _labelled(text: str) -> list[AddressSpan]:
     return out
 
 
+# A business named after its street ("Harley Street Homes", "Baker Street Estates").
+_BUSINESS_AFTER = re.compile(
+    r"[ \t]+(?:Homes|Estates?|Propert(?:y|ies)|Lettings|Realty|Realtors|Agency|Agents"
+    r"|Partners|Group|Holdings|Surgery|Clinic|Pharmacy|Dental|Practice|Academy|School"
+    r"|College|Hotel|Hostel|Inn|Restaurant|Pub|Bar|Caf[eé]|Bakery|Garage|Motors|Store|Shop"
+    r"|Market|Gallery|Studios?|Church|Chapel|Station|Stadium|Tavern|Brewery|Ltd|LLC|Inc|GmbH)\b"
+)
+
+
 def find_addresses(text: str) -> list[AddressSpan]:
-    """Street-address spans of ``text`` (may overlap; the resolver merges them)."""
-    return _typed(text) + _layout(text) + _labelled(text)
+    """Street-address spans of ``text`` (may overlap; the resolver merges them), without
+    the street names of businesses ("Harley Street Homes")."""
+    found = _typed(text) + _layout(text) + _labelled(text)
+    return [a for a in found if not _BUSINESS_AFTER.match(text, a.end)]

@@ -44,6 +44,7 @@ from streams.compliance.groups import is_group_word
 from streams.compliance.identifiers import find_identifiers
 from streams.compliance.lexicon import NOT_NAMES, lexicon
 from streams.compliance.lexicon_names import (
+    caps_surname_names,
     handle_names,
     inverted_names,
     lexicon_names,
@@ -219,6 +220,7 @@ def refine_persons(
         for n in lexicon_names(text, lex)
         + relabelled_entities(text, entities, lex)
         + inverted_names(text, entities, lex)
+        + caps_surname_names(text, lex)
         + handle_names(text, lex)
         if not is_not_person(text[n.start : n.end], not_person)
     ]

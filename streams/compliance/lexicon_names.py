@@ -50,7 +50,8 @@ _PARTICLES: Final = _word_set(
     "da das de del della der di do dos du van von den ten ter la le bin binti al y"
 )
 # Gap allowed between two words of one name: spaces, or a middle initial ("John F. Smith").
-_GAP = re.compile(rf"[ \t]+(?:(?:[{_UP}]\.?|{'|'.join(sorted(_PARTICLES))})[ \t]+){{0,2}}")
+# One space or tab: two spaces or more separate table cells ("Line  Description").
+_GAP = re.compile(rf"[ \t](?:(?:[{_UP}]\.?|{'|'.join(sorted(_PARTICLES))})[ \t]){{0,2}}")
 
 # First words of place names, never a given name here ("San Francisco", "Los Angeles").
 _PLACE_WORDS: Final = _word_set(
@@ -186,8 +187,10 @@ def inverted_names(
             _countries()
         ):
             continue
-        if any(s < m.end() and m.start() < e for s, e in places):
-            continue
+        sur_place = any(s < m.end("sur") and m.start("sur") < e for s, e in places)
+        given_place = any(s < m.end("given") and m.start("given") < e for s, e in places)
+        if sur_place and given_place:
+            continue  # "London, Ontario": both parts are places to the model
         out.append(NameSpan(m.start(), m.end(), LEXICON_SCORE))
     return out
 
@@ -247,6 +250,34 @@ def handle_names(text: str, lex: NameLexicon | None = None) -> list[NameSpan]:
     alternatives = "|".join(sorted(map(re.escape, handles), key=len, reverse=True))
     pattern = re.compile(rf"(?<![\w.@+-])@?(?:{alternatives})(?![\w@-]|\.\w)")
     return [NameSpan(m.start(), m.end(), LEXICON_SCORE) for m in pattern.finditer(text)]
+
+
+# "DAVIDS Thilo", "MOSS Scott Trevor", "RIVIÈRE-LE GALL Gérard", "SAGMEISTER Ben A."
+_CAPS_FIRST = re.compile(
+    rf"(?<![\w@./-])(?P<sur>{_CAPS_WORD}(?:[ -]{_CAPS_WORD})?)[ \t]"
+    rf"(?P<given>{_TITLE_WORD})(?:[ \t](?:{_TITLE_WORD}|[{_UP}]\.))?(?![\w@/-])"
+)
+
+
+def caps_surname_names(text: str, lex: NameLexicon | None = None) -> list[NameSpan]:
+    """A surname in capitals before a given name, as forms and registers write them: the
+    given name is one of some standing, the surname a surname or no English word at all."""
+    lex = lex or lexicon()
+    out = []
+    for m in _CAPS_FIRST.finditer(text):
+        last_word = re.split(r"[ -]", m.group("sur"))[-1]
+        if len(last_word) < 2 or fold_word(m.group("sur").split()[0]) in _PLACE_WORDS:
+            continue
+        if not _strong_given(_name_info(lex, m.group("given"))):
+            continue
+        info = lex.lookup(last_word)
+        if not (
+            (info is not None and info.surname() and not info.is_common_word)
+            or lex.unknown(last_word)
+        ):
+            continue
+        out.append(NameSpan(m.start(), m.end(), LEXICON_SCORE))
+    return out
 
 
 def relabelled_entities(
@@ -310,7 +341,19 @@ def model_person_supported(value: str, lex: NameLexicon | None = None) -> bool:
         return all(i is not None for i in infos) and any(
             _strong_given(i) or _strong_surname(i) for i in infos
         )
+    if _english_word(lex, words[-1]):
+        return False  # "Nelson Room", "Gift Aid", "Lister Ward" read as places or things
     return any(_strong_given(i) or _strong_surname(i) for i in infos)
+
+
+def _english_word(lex: NameLexicon, word: str) -> bool:
+    """A very common English word that is no common surname ("Room", "Aid", "Club",
+    "Street"; not "Hall", "Green", "Baker"): a span ending in one is a place or a thing
+    named after someone, not a person."""
+    info = lex.lookup(word)
+    if info is None or not 0 < info.english_rank <= 5000:
+        return False
+    return not 0 < info.surname_rank <= 400
 
 
 def unsupported(

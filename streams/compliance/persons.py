@@ -109,7 +109,8 @@ _NOT_NAME_WORDS: Final = _words(
     "llc logistics ltd madam management manager managers marketing members n/a "
     "network none of office operations ops packaging partners payroll people platform "
     "results sales security service services sir solutions staff support systems tax "
-    "tbd team teams technologies the tier university unknown users whom"
+    "tbd team teams technologies the tier university unknown users whom system bot "
+    "assistant operator automated moderator spouse husband wife form gift"
 )
 
 # Role mailboxes: a local part made of these says nothing about a person.

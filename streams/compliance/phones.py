@@ -105,7 +105,8 @@ _CONTEXT = re.compile(
 _NOT_PHONE = re.compile(
     r"(?i:\b(?:part|parts|sku|item|article|art|order|invoice|inv|ref|reference|ticket|case"
     r"|claim|booking|tracking|serial|model|version|isbn|issn|po|account|acct|iban|policy"
-    r"|member|customer|contract|lot|batch|patent|id)\b)[ \t]*(?:no\.?|nr\.?|number|#|:)?"
+    r"|member|customer|contract|lot|batch|patent|id|ndc|rx|ticket[ \t]+number|tkt|pnr)\b)"
+    r"[ \t]*(?:no\.?|nr\.?|number|#|:)?"
     r"[ \t]*$"
 )
 _BARE_DIGITS = re.compile(r"\d+")

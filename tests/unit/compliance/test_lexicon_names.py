@@ -9,6 +9,7 @@ from streams.compliance import PresidioDetector
 from streams.compliance.groups import is_group_word
 from streams.compliance.lexicon import lexicon
 from streams.compliance.lexicon_names import (
+    caps_surname_names,
     handle_names,
     inverted_names,
     lexicon_names,
@@ -171,3 +172,23 @@ def test_handles_made_of_names_are_identifiers() -> None:
     )
     found = [text[n.start : n.end] for n in handle_names(text)]
     assert found == ["@anilsson", "@mariavitoriacamargo", "@maria.g", "anilsson"]
+
+
+def test_surname_in_capitals_before_given_name() -> None:
+    text = "Student: DAVIDS Thilo (born 2012). MURRAY David and MOSS Scott Trevor. NOTE Anna"
+    found = {text[n.start : n.end] for n in caps_surname_names(text)}
+    assert found == {"DAVIDS Thilo", "MURRAY David", "MOSS Scott Trevor"}
+
+
+def test_places_and_things_named_after_people_are_not_people() -> None:
+    for value in ("Nelson Room", "Gift Aid", "Wednesday Bridge Club"):
+        assert not model_person_supported(value), value
+    for value in ("Mary Hall", "John Baker", "Dawn Winters"):
+        assert model_person_supported(value), value
+
+
+def test_streets_in_business_names_are_not_addresses() -> None:
+    from streams.compliance.addresses import find_addresses
+
+    text = "Listed by Harley Street Homes. Viewing at 12 Harley Street, London."
+    assert [text[a.start : a.end] for a in find_addresses(text)] == ["12 Harley Street"]

@@ -103,7 +103,7 @@ def test_engine_removes_values_a_kept_type_overlaps(engine_for: EngineFactory) -
 
 
 def test_a_strict_format_names_a_cluster_over_a_loose_phone_layout() -> None:
-    """"SSN 412-67-3390" is also a possible phone number; the SSN format names it."""
+    """ "SSN 412-67-3390" is also a possible phone number; the SSN format names it."""
     from streams.compliance.detector import Detection
     from streams.compliance.policy import Action
     from streams.compliance.transform import resolve
