@@ -22,6 +22,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from queue import Empty
 from typing import Any
 
 from schemas import ChangeEvent, CleanDocument
@@ -128,10 +129,19 @@ def run_alone(
     ]
     for p in procs:
         p.start()
-    results = []
+    results: list[tuple[float, float, int, int, float, list[CleanDocument]]] = []
     deadline = time.monotonic() + timeout
-    for _ in procs:
-        results.append(queue.get(timeout=max(1.0, deadline - time.monotonic())))
+    while len(results) < len(procs):
+        try:
+            results.append(queue.get(timeout=5.0))
+        except Empty:
+            failed = [p.exitcode for p in procs if p.exitcode not in (0, None)]
+            if failed or time.monotonic() > deadline:
+                for p in procs:
+                    p.kill()
+                raise RuntimeError(
+                    f"{stage} alone: a process failed (exit codes {failed}) or timed out"
+                ) from None
     for p in procs:
         p.join(60)
         if p.exitcode not in (0, None):
