@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# `make bench`: the compliance, embedding, retrieval and pipeline benchmarks; results in
+# `make bench`: the compliance, redaction, embedding, retrieval and pipeline benchmarks; results in
 # bench/results/ (the pipeline's summary: latest.json, latest.png, pipeline.md).
 # The retrieval and pipeline benchmarks need the local stack, which this script starts (and
 # leaves running).
 #   RAGSTREAM_BENCH_SKIP_RETRIEVAL=1   reuse bench/results/retrieval.json (the retrieval
 #                                      benchmark takes about 30 minutes on 2 cores)
-#   RAGSTREAM_BENCH_ONLY=pipeline      run only the pipeline benchmark
+#   RAGSTREAM_BENCH_ONLY=pipeline      run only the pipeline benchmark (or compliance,
+#                                      redaction, embedding, retrieval)
 #   RAGSTREAM_BENCH_PIPELINE_ARGS="--numpy-docs 40"   extra arguments for bench.pipeline.run
 set -euo pipefail
 # Local demo/benchmark only: accept the public development pseudonymisation key.
@@ -29,6 +30,10 @@ if [ -z "$ONLY" ] || [ "$ONLY" = compliance ]; then
   echo "== compliance (labelled corpus, ragstream batch vs per-text Presidio)"
   $PY -m bench.compliance.run --out bench/results
 fi
+if [ -z "$ONLY" ] || [ "$ONLY" = redaction ]; then
+  echo "== redaction of technical text (documents the default policy changes, vs plain Presidio)"
+  $PY -m bench.redaction.run --out bench/results
+fi
 if [ -z "$ONLY" ] || [ "$ONLY" = embedding ]; then
   echo "== embedding (batch sizes, threads, length sorting)"
   $PY bench/embedding/run.py
@@ -41,6 +46,10 @@ if [ -z "$ONLY" ] || [ "$ONLY" = retrieval ]; then
     echo "== retrieval (judged NumPy-reference set: BM25, k-NN, hybrid; re-embedding after a 1% edit)"
     $PY -m bench.retrieval.run --out bench/results
   fi
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = redaction ]; then
+  echo "== redaction vs retrieval (judged NumPy set: nDCG@10 with compliance off and on)"
+  $PY -m bench.redaction.retrieval --out bench/results
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = pipeline ]; then
   echo "== pipeline (end to end vs bound, naive loop, LangChain; freshness, RSS, re-embedding)"
