@@ -7,10 +7,12 @@ import random
 
 import pytest
 
+from bench.compliance import corpus
 from bench.compliance.corpus import (
     FRESH_SHAPES,
     GROUP3_SHAPES,
     GROUP4_SHAPES,
+    GROUP5_SHAPES,
     HELD_OUT_SHAPES,
     LABELS,
     SHAPES,
@@ -21,6 +23,7 @@ from bench.compliance.corpus import (
     generate,
     group3_count,
     group4_count,
+    group5_count,
     split,
 )
 
@@ -62,6 +65,11 @@ def test_group4_spans_are_the_planted_values(shape: str, monkeypatch: pytest.Mon
     _check_spans(shape, GROUP4_SHAPES[shape], monkeypatch)
 
 
+@pytest.mark.parametrize("shape", sorted(GROUP5_SHAPES))
+def test_group5_spans_are_the_planted_values(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _check_spans(shape, GROUP5_SHAPES[shape], monkeypatch)
+
+
 def test_group4_shapes_are_new() -> None:
     earlier = {*SHAPES, *HELD_OUT_SHAPES, *FRESH_SHAPES, *GROUP3_SHAPES}
     assert len(GROUP4_SHAPES) == 12 and not earlier & set(GROUP4_SHAPES)
@@ -72,18 +80,30 @@ def test_group4_shapes_are_new() -> None:
     }
 
 
+def test_group5_shapes_are_new() -> None:
+    earlier = (SHAPES, HELD_OUT_SHAPES, FRESH_SHAPES, GROUP3_SHAPES, GROUP4_SHAPES)
+    assert len(GROUP5_SHAPES) == 10
+    assert not {k for group in earlier for k in group} & set(GROUP5_SHAPES)
+    assert not {f.__name__ for f in GROUP5_SHAPES.values()} & {
+        f.__name__ for group in earlier for f in group.values()
+    }
+
+
 def test_held_out_groups_in_generate_are_labelled_and_report_only() -> None:
     random.seed(0)  # a few Faker providers draw from the global generator
     samples = generate(60, 7)
     old = len(SHAPES) + len(HELD_OUT_SHAPES) + len(FRESH_SHAPES)
     n3, n4 = group3_count(60) * len(GROUP3_SHAPES), group4_count(60) * len(GROUP4_SHAPES)
-    assert len(samples) == 60 + n3 + n4
-    assert all(s.shape not in GROUP3_SHAPES | GROUP4_SHAPES for s in samples[:60])
+    n5 = group5_count(60) * len(GROUP5_SHAPES)
+    assert len(samples) == 60 + n3 + n4 + n5
+    later = GROUP3_SHAPES | GROUP4_SHAPES | GROUP5_SHAPES
+    assert all(s.shape not in later for s in samples[:60])
     assert [s.shape for s in samples[:old]] == [*SHAPES, *HELD_OUT_SHAPES, *FRESH_SHAPES]
     tune, report = split(samples, 7)
     for group, texts in (
         (GROUP3_SHAPES, samples[60 : 60 + n3]),
-        (GROUP4_SHAPES, samples[60 + n3 :]),
+        (GROUP4_SHAPES, samples[60 + n3 : 60 + n3 + n4]),
+        (GROUP5_SHAPES, samples[60 + n3 + n4 :]),
     ):
         assert {s.shape for s in texts} == set(group)
         assert len({loc for s in texts for loc in s.locale.split(",")}) >= 10
@@ -98,14 +118,26 @@ def test_held_out_groups_in_generate_are_labelled_and_report_only() -> None:
 def test_held_out_groups_leave_the_other_texts_and_split_alone() -> None:
     random.seed(0)
     samples = generate(120, 7)
-    # Groups 3 and 4 come after the first ``n`` texts (group 4 after group 3) and change
-    # neither their tune half nor their report half.
+    # Groups 3, 4 and 5 come after the first ``n`` texts (each after the one before) and
+    # change neither their tune half nor their report half.
     tune_all, report_all = split(samples, 7)
     tune_old, report_old = split(samples[:120], 7)
     assert tune_all == tune_old
     assert report_all[: len(report_old)] == report_old
     n3 = 120 + group3_count(120) * len(GROUP3_SHAPES)
     assert [s.shape for s in samples[120:n3]] == list(GROUP3_SHAPES) * group3_count(120)
-    assert {s.shape for s in samples[n3:]} == set(GROUP4_SHAPES)
+    n4 = n3 + group4_count(120) * len(GROUP4_SHAPES)
+    assert {s.shape for s in samples[n3:n4]} == set(GROUP4_SHAPES)
+    assert [s.shape for s in samples[n4:]] == list(GROUP5_SHAPES) * group5_count(120)
     assert group3_count(0) == 0 and group3_count(3000) == 79
     assert group4_count(0) == 0 and group4_count(3000) == 79
+    assert group5_count(0) == 0 and group5_count(3000) == 79
+
+
+def test_group5_leaves_the_texts_before_it_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    random.seed(0)
+    samples = generate(60, 7)
+    n5 = group5_count(60) * len(GROUP5_SHAPES)
+    monkeypatch.setattr(corpus, "GROUP5_SHAPES", {})
+    random.seed(0)
+    assert generate(60, 7) == samples[:-n5]
