@@ -227,9 +227,12 @@ fetch_opensearch() {
     "org.opensearch.plugin:opensearch-scripting-painless-spi:$OPENSEARCH_VERSION" \
     "org.antlr:antlr4-runtime:$ANTLR_VERSION" "org.ow2.asm:asm:$ASM_VERSION" "org.ow2.asm:asm-util:$ASM_VERSION" \
     "org.ow2.asm:asm-tree:$ASM_VERSION" "org.ow2.asm:asm-commons:$ASM_VERSION" "org.ow2.asm:asm-analysis:$ASM_VERSION"
+  # analysis-common: the 'english' analyzer and the stemmer/porter_stem/kstem/asciifolding filters,
+  # which every real distribution ships as a module and the integ-test zip lacks (no jar dependencies)
+  fetch analysis-common false "org.opensearch.plugin:analysis-common:$OPENSEARCH_VERSION"
 }
 fetch_debezium() { fetch debezium-postgres true "io.debezium:debezium-connector-postgres:$DEBEZIUM_VERSION"; }
-ARTIFACT_SETS=(kafka opensearch lang-painless debezium-postgres)
+ARTIFACT_SETS=(kafka opensearch lang-painless analysis-common debezium-postgres)
 
 # ------------------------------------------------------------------ processes
 pidfile() { echo "$PIDS/$1.pid"; }
@@ -382,9 +385,9 @@ opensearch_prepare() {
   find_java
   fetch_opensearch
   ensure_stack_user
-  local want="$OPENSEARCH_VERSION|knn|neural=$OPENSEARCH_NEURAL"
+  local want="$OPENSEARCH_VERSION|analysis-common|knn|neural=$OPENSEARCH_NEURAL"
   if [[ ! -f "$OS_HOME/.assembled" || "$(cat "$OS_HOME/.assembled")" != "$want" ]]; then
-    log "assembling OpenSearch $OPENSEARCH_VERSION (+lang-painless module, k-NN$([[ $OPENSEARCH_NEURAL == 1 ]] && echo ', neural-search'))"
+    log "assembling OpenSearch $OPENSEARCH_VERSION (+lang-painless and analysis-common modules, k-NN$([[ $OPENSEARCH_NEURAL == 1 ]] && echo ', neural-search'))"
     rm -rf "$OS_HOME" "$STACK_DIR/opensearch/.unzip"
     mkdir -p "$STACK_DIR/opensearch/.unzip"
     unzip -q "$DIST/opensearch/opensearch-$OPENSEARCH_VERSION.zip" -d "$STACK_DIR/opensearch/.unzip"
@@ -413,6 +416,23 @@ grant {
   // needed to find the classloader to load whitelisted classes from
   permission java.lang.RuntimePermission "getClassLoader";
 };
+EOF
+    # analysis-common as a module, as in every real distribution: the 'english' analyzer and the
+    # stemmer filters. It extends lang-painless (its painless whitelist for script conditions).
+    local ac="$OS_HOME/modules/analysis-common" accls=org.opensearch.analysis.common.CommonAnalysisPlugin
+    mkdir -p "$ac"; cp "$DIST/analysis-common"/*.jar "$ac/"
+    if unzip -l "$ac/analysis-common-$OPENSEARCH_VERSION.jar" | grep -q 'org/opensearch/analysis/common/CommonAnalysisModulePlugin.class'; then
+      accls=org.opensearch.analysis.common.CommonAnalysisModulePlugin
+    fi
+    cat >"$ac/plugin-descriptor.properties" <<EOF
+description=Adds "built in" analyzers to OpenSearch.
+version=$OPENSEARCH_VERSION
+name=analysis-common
+classname=$accls
+java.version=11
+opensearch.version=$OPENSEARCH_VERSION
+extended.plugins=lang-painless
+has.native.controller=false
 EOF
     mkdir -p "$OS_HOME/plugins/opensearch-knn"
     unzip -q "$DIST/opensearch/opensearch-knn-$KNN_VERSION.zip" -d "$OS_HOME/plugins/opensearch-knn"

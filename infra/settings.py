@@ -124,6 +124,14 @@ class OpenSearchSettings(BaseModel):
         description="confidential/restricted documents are returned only to these users or "
         "groups (on top of the ACL); public and internal need no grant",
     )
+    text_analyzer: str = Field(
+        default="standard",
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="analyzer of the text fields of new indices (BM25). 'english' (stemming, "
+        "stop words) scored below 'standard' on the judged NumPy set's tune half; a node "
+        "without the wanted analyzer (no analysis-common module) gets 'standard', logged as "
+        "text_analyzer_fallback",
+    )
     shards: int = Field(default=1, ge=1)
     replicas: int = Field(default=0, ge=0)
     bulk_max_actions: int = Field(

@@ -7,11 +7,18 @@ from typing import Any
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import TransportError
 
+from infra.logs import get_logger
 from infra.opensearch import is_transient_status
 from infra.settings import OpenSearchSettings
 from streams.runner import TransientError
 
-INDEX_GENERATION = "v1"
+# v2: text fields analysed with settings.text_analyzer (default 'standard'; 'english' where asked
+# for and the node has it), recorded in the mapping's _meta; v1 had the standard analyzer without
+# the record. An existing alias keeps its generation.
+INDEX_GENERATION = "v2"
+FALLBACK_ANALYZER = "standard"  # built into every OpenSearch, with or without analysis-common
+
+log = get_logger(__name__)
 
 
 class TransientStoreError(TransientError):
@@ -23,6 +30,83 @@ def _already_exists(exc: TransportError) -> bool:
         "resource_already_exists_exception",
         "index_already_exists_exception",
     )
+
+
+def analyzer_missing(status: int, reason: str) -> bool:
+    """Whether an OpenSearch error says the named analyzer does not exist on the node.
+
+    ``_analyze`` answers 400 ``failed to find global analyzer [english]``; an index creation
+    whose mapping names it answers 400 ``analyzer [english] has not been configured in
+    mappings``. Anything else (403 of a user without the analyze privilege, 5xx) says nothing
+    about the analyzer.
+    """
+    return status == 400 and (
+        ("failed to find" in reason and "analyzer" in reason)
+        or "has not been configured in mappings" in reason
+    )
+
+
+def _error_reason(exc: TransportError) -> str:
+    info = exc.info if isinstance(exc.info, dict) else {}
+    error = info.get("error")
+    if isinstance(error, dict):
+        causes = [error, *error.get("root_cause", []), error.get("caused_by") or {}]
+        return " ".join(str(c.get("reason", "")) for c in causes if isinstance(c, dict))
+    return f"{error or ''} {exc.error}"
+
+
+def text_analyzer(client: OpenSearch, settings: OpenSearchSettings) -> str:
+    """The analyzer for the text fields of a new index: ``settings.text_analyzer`` where the
+    node has it (asked with ``_analyze``), else ``standard``. Logged either way.
+
+    A probe that fails for another reason (a user without the analyze privilege) keeps the
+    wanted analyzer; the index creation then falls back on its own (:func:`_create`).
+    """
+    wanted = settings.text_analyzer
+    if wanted == FALLBACK_ANALYZER:
+        return wanted
+    try:
+        client.indices.analyze(body={"analyzer": wanted, "text": "running queries"})
+    except TransportError as exc:
+        status = exc.status_code if isinstance(exc.status_code, int) else 0
+        if analyzer_missing(status, _error_reason(exc)):
+            log.warning(
+                "text_analyzer_fallback",
+                wanted=wanted,
+                used=FALLBACK_ANALYZER,
+                reason="the node has no such analyzer (analysis-common module missing?)",
+            )
+            return FALLBACK_ANALYZER
+        log.info("text_analyzer_probe_failed", wanted=wanted, status=exc.status_code)
+    return wanted
+
+
+def _with_analyzer(body: dict[str, Any], analyzer: str) -> dict[str, Any]:
+    """``body`` with every text field analysed by ``analyzer``, recorded in ``_meta``."""
+    mappings = body["mappings"]
+    props = {
+        name: {**field, "analyzer": analyzer} if field.get("type") == "text" else field
+        for name, field in mappings["properties"].items()
+    }
+    meta = {**mappings.get("_meta", {}), "text_analyzer": analyzer}
+    return {**body, "mappings": {**mappings, "_meta": meta, "properties": props}}
+
+
+def _create(client: OpenSearch, index: str, body: dict[str, Any]) -> str:
+    """Create ``index``; if the node lacks the analyzer named in ``body``'s ``_meta``, create
+    it with the standard analyzer instead. Returns the analyzer used."""
+    analyzer = str(body["mappings"]["_meta"]["text_analyzer"])
+    try:
+        client.indices.create(index=index, body=body)
+    except TransportError as exc:
+        status = exc.status_code if isinstance(exc.status_code, int) else 0
+        if analyzer == FALLBACK_ANALYZER or not analyzer_missing(status, _error_reason(exc)):
+            raise
+        log.warning("text_analyzer_fallback", index=index, wanted=analyzer, used=FALLBACK_ANALYZER)
+        analyzer = FALLBACK_ANALYZER
+        client.indices.create(index=index, body=_with_analyzer(body, analyzer))
+    log.info("index_created", index=index, text_analyzer=analyzer)
+    return analyzer
 
 
 def _common_fields() -> dict[str, Any]:
@@ -46,8 +130,14 @@ def _common_fields() -> dict[str, Any]:
     }
 
 
-def chunks_body(settings: OpenSearchSettings, dimension: int) -> dict[str, Any]:
-    """rag-chunks: k-NN (Lucene HNSW, cosine) and BM25 text in one index."""
+def chunks_body(
+    settings: OpenSearchSettings, dimension: int, analyzer: str = FALLBACK_ANALYZER
+) -> dict[str, Any]:
+    """rag-chunks: k-NN (Lucene HNSW, cosine) and BM25 text (``analyzer``) in one index."""
+    return _with_analyzer(_chunks_body(settings, dimension), analyzer)
+
+
+def _chunks_body(settings: OpenSearchSettings, dimension: int) -> dict[str, Any]:
     return {
         "settings": {
             "index": {
@@ -82,8 +172,15 @@ def chunks_body(settings: OpenSearchSettings, dimension: int) -> dict[str, Any]:
     }
 
 
-def documents_body(settings: OpenSearchSettings) -> dict[str, Any]:
-    """rag-documents: the whole redacted document for keyword search, plus tombstones."""
+def documents_body(
+    settings: OpenSearchSettings, analyzer: str = FALLBACK_ANALYZER
+) -> dict[str, Any]:
+    """rag-documents: the whole redacted document for keyword search (``analyzer``), plus
+    tombstones."""
+    return _with_analyzer(_documents_body(settings), analyzer)
+
+
+def _documents_body(settings: OpenSearchSettings) -> dict[str, Any]:
     return {
         "settings": {
             "index": {
@@ -105,22 +202,34 @@ def documents_body(settings: OpenSearchSettings) -> dict[str, Any]:
 
 
 def ensure_indices(client: OpenSearch, settings: OpenSearchSettings, dimension: int) -> None:
-    """Create the generation-``v1`` indices and point the aliases at them, if missing.
+    """Create the generation-:data:`INDEX_GENERATION` indices and point the aliases at them,
+    if missing. Their text fields get :func:`text_analyzer` (``settings.text_analyzer`` where
+    the node has it, else ``standard``).
 
+    An alias that exists is left as it is, whatever generation or analyzer it points at (an
+    index's name carries its generation, its mapping's ``_meta.text_analyzer`` the analyzer;
+    docs/REINDEX.md tells how to move to another).
     Safe when several workers start together: an index or alias that another process
     created between our check and our create counts as success, and we wait until its
     primary shards are active before returning, so the first write does not hit them early.
     """
-    for alias, body in (
-        (settings.chunks_alias, chunks_body(settings, dimension)),
-        (settings.documents_alias, documents_body(settings)),
-    ):
-        if client.indices.exists_alias(name=alias):
-            continue
+    missing = [
+        a
+        for a in (settings.chunks_alias, settings.documents_alias)
+        if not client.indices.exists_alias(name=a)
+    ]
+    if not missing:
+        return
+    analyzer = text_analyzer(client, settings)
+    for alias in missing:
+        if alias == settings.chunks_alias:
+            body = chunks_body(settings, dimension, analyzer)
+        else:
+            body = documents_body(settings, analyzer)
         index = f"{alias}-{INDEX_GENERATION}"
         if not client.indices.exists(index=index):
             try:
-                client.indices.create(index=index, body=body)
+                analyzer = _create(client, index, body)
             except TransportError as exc:
                 if not _already_exists(exc):
                     raise
@@ -135,7 +244,7 @@ def ensure_indices(client: OpenSearch, settings: OpenSearchSettings, dimension: 
 def create_chunks_generation(
     client: OpenSearch, settings: OpenSearchSettings, generation: str, dimension: int
 ) -> str:
-    """Create the chunks index ``<chunks_alias>-<generation>`` (e.g. ``rag-chunks-v2``) with
+    """Create the chunks index ``<chunks_alias>-<generation>`` (e.g. ``rag-chunks-v3``) with
     vectors of ``dimension``, without touching the alias; returns the index name.
 
     Refuses (``ValueError``) an index that already exists: a half-built generation from an
@@ -144,7 +253,8 @@ def create_chunks_generation(
     index = f"{settings.chunks_alias}-{generation}"
     if client.indices.exists(index=index):
         raise ValueError(f"index {index} already exists; delete it or pick another generation")
-    client.indices.create(index=index, body=chunks_body(settings, dimension))
+    analyzer = text_analyzer(client, settings)
+    _create(client, index, chunks_body(settings, dimension, analyzer))
     client.cluster.health(index=index, params={"wait_for_status": "yellow"})
     return index
 

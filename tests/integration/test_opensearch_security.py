@@ -37,7 +37,7 @@ from infra.opensearch import make_client
 from infra.settings import OpenSearchSettings
 from schemas import Acl, Chunk, CleanDocument, EmbeddedDocument, Op, Sensitivity, chunk_id_for
 from streams.query import acl_filter
-from streams.sinks.indices import ensure_indices
+from streams.sinks.indices import INDEX_GENERATION, ensure_indices
 from streams.sinks.opensearch import OpenSearchSink
 
 pytestmark = pytest.mark.integration
@@ -261,7 +261,7 @@ def corpus(node: SecureNode) -> Iterator[SecureNode]:
     finally:
         admin = make_client(node.settings("admin"))
         for alias in (node.chunks_alias, node.documents_alias):
-            admin.indices.delete(index=f"{alias}-v1", ignore_unavailable=True)
+            admin.indices.delete(index=f"{alias}-{INDEX_GENERATION}", ignore_unavailable=True)
 
 
 # ------------------------------------------------------------------ raw HTTPS
@@ -429,7 +429,10 @@ def test_a_query_cannot_reach_around_the_filter(corpus: SecureNode) -> None:
         resp = http.post("/_search", json={"size": 100}, headers=headers)
         assert resp.status_code == 200, resp.text
         indices = {h["_index"] for h in resp.json()["hits"]["hits"]}
-        assert indices <= {f"{corpus.chunks_alias}-v1", f"{corpus.documents_alias}-v1"}
+        assert indices <= {
+            f"{corpus.chunks_alias}-{INDEX_GENERATION}",
+            f"{corpus.documents_alias}-{INDEX_GENERATION}",
+        }
         got = {h["_source"]["document_id"] for h in resp.json()["hits"]["hits"]}
         assert got <= EXPECTED["bob"], f"leaked {got - EXPECTED['bob']}"
 
@@ -495,25 +498,34 @@ def test_query_users_cannot_write_or_delete(corpus: SecureNode) -> None:
         chunk_id = _doc(0, "user-bob").chunks[0].chunk_id
         attempts = {
             "index": http.put(
-                f"/{corpus.chunks_alias}-v1/_doc/x", json={"text": "x"}, headers=headers
+                f"/{corpus.chunks_alias}-{INDEX_GENERATION}/_doc/x",
+                json={"text": "x"},
+                headers=headers,
             ),
             "update own": http.post(
-                f"/{corpus.documents_alias}-v1/_update/{key}",
+                f"/{corpus.documents_alias}-{INDEX_GENERATION}/_update/{key}",
                 json={"doc": {"title": "x"}},
                 headers=headers,
             ),
             "delete doc": http.delete(
-                f"/{corpus.chunks_alias}-v1/_doc/{chunk_id}", headers=headers
+                f"/{corpus.chunks_alias}-{INDEX_GENERATION}/_doc/{chunk_id}", headers=headers
             ),
             "bulk": http.post(
                 "/_bulk",
                 content=json.dumps(
-                    {"delete": {"_index": f"{corpus.chunks_alias}-v1", "_id": chunk_id}}
+                    {
+                        "delete": {
+                            "_index": f"{corpus.chunks_alias}-{INDEX_GENERATION}",
+                            "_id": chunk_id,
+                        }
+                    }
                 )
                 + "\n",
                 headers={**headers, "Content-Type": "application/x-ndjson"},
             ),
-            "delete index": http.delete(f"/{corpus.chunks_alias}-v1", headers=headers),
+            "delete index": http.delete(
+                f"/{corpus.chunks_alias}-{INDEX_GENERATION}", headers=headers
+            ),
             "create index": http.put(f"/{corpus.chunks_alias}-other", headers=headers),
             "read audit log": http.post("/security-auditlog-*/_search", json={}, headers=headers),
             "security api": http.get("/_plugins/_security/api/roles", headers=headers),
@@ -553,7 +565,9 @@ def test_ingest_writes_but_cannot_read_audit_or_change_security(corpus: SecureNo
                 json={"users": ["ragstream_ingest"]},
                 headers=headers,
             ),
-            "delete index": http.delete(f"/{corpus.chunks_alias}-v1", headers=headers),
+            "delete index": http.delete(
+                f"/{corpus.chunks_alias}-{INDEX_GENERATION}", headers=headers
+            ),
         }
         for what, resp in denied.items():
             assert resp.status_code in (401, 403), f"{what}: {resp.status_code} {resp.text}"
@@ -593,7 +607,9 @@ def test_auditor_reads_only_the_audit_log(corpus: SecureNode) -> None:
                 f"/{corpus.documents_alias}/_search", json={}, headers=headers
             ),
             "write": http.put(
-                f"/{corpus.chunks_alias}-v1/_doc/x", json={"text": "x"}, headers=headers
+                f"/{corpus.chunks_alias}-{INDEX_GENERATION}/_doc/x",
+                json={"text": "x"},
+                headers=headers,
             ),
             "security api": http.get("/_plugins/_security/api/roles", headers=headers),
         }.items():

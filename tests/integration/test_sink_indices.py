@@ -5,8 +5,16 @@ from __future__ import annotations
 import threading
 
 import pytest
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import RequestError
 
-from streams.sinks.indices import drop_indices, ensure_indices, indices_exist, missing_indices
+from streams.sinks.indices import (
+    INDEX_GENERATION,
+    drop_indices,
+    ensure_indices,
+    indices_exist,
+    missing_indices,
+)
 from tests.integration.conftest import Namespace
 
 pytestmark = pytest.mark.integration
@@ -39,7 +47,7 @@ def test_workers_starting_together_all_create_the_indices(ns: Namespace) -> None
         assert indices_exist(ns.os, settings)
         client = ns.os
         for alias in (settings.chunks_alias, settings.documents_alias):
-            assert list(client.indices.get_alias(name=alias)) == [f"{alias}-v1"]
+            assert list(client.indices.get_alias(name=alias)) == [f"{alias}-{INDEX_GENERATION}"]
         drop_indices(client, settings)
 
 
@@ -56,3 +64,56 @@ def test_query_before_any_worker_started_explains_what_to_do(ns: Namespace) -> N
     chunks = ns.settings.opensearch.chunks_alias
     assert f"index {chunks} does not exist yet" in result.stderr
     assert "ragstream worker" in result.stderr
+
+
+def _node_has_analyzer(client: OpenSearch, analyzer: str) -> bool:
+    try:
+        client.indices.analyze(body={"analyzer": analyzer, "text": "running queries"})
+    except RequestError:
+        return False
+    return True
+
+
+def _text_mapping(client: OpenSearch, alias: str) -> dict[str, object]:
+    mappings = next(iter(client.indices.get_mapping(index=alias).values()))["mappings"]
+    props = mappings["properties"]
+    return {
+        "_meta": mappings["_meta"]["text_analyzer"],
+        "text": props["text"]["analyzer"],
+        "title": props["title"]["analyzer"],
+    }
+
+
+def test_english_where_asked_for_and_the_node_has_it_else_standard(ns: Namespace) -> None:
+    """The local stack's node has analysis-common once compose/stack.sh assembled it with the
+    module; an older assembly (integ-test zip alone) gets the standard analyzer, and BM25 is
+    then unstemmed."""
+    settings = ns.settings.opensearch.model_copy(update={"text_analyzer": "english"})
+    client = ns.os
+    ensure_indices(client, settings, DIM)
+    want = "english" if _node_has_analyzer(client, "english") else "standard"
+    for alias in (settings.chunks_alias, settings.documents_alias):
+        assert _text_mapping(client, alias) == {"_meta": want, "text": want, "title": want}
+    client.index(
+        index=settings.documents_alias,
+        id="stem",
+        body={"doc_key": "stem", "text": "Running the queries in batches", "title": "Batches"},
+        params={"refresh": "true"},
+    )
+    resp = client.search(
+        index=settings.documents_alias, body={"query": {"match": {"text": "query runs"}}}
+    )
+    stemmed = resp["hits"]["total"]["value"] == 1
+    assert stemmed is (want == "english")
+
+
+def test_standard_analyzer_by_default(ns: Namespace) -> None:
+    settings = ns.settings.opensearch
+    assert settings.text_analyzer == "standard"
+    ensure_indices(ns.os, settings, DIM)
+    for alias in (settings.chunks_alias, settings.documents_alias):
+        assert _text_mapping(ns.os, alias) == {
+            "_meta": "standard",
+            "text": "standard",
+            "title": "standard",
+        }
