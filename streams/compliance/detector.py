@@ -39,6 +39,7 @@ from presidio_analyzer.predefined_recognizers import (
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from streams.compliance.addresses import STREET_ADDRESS, find_addresses
+from streams.compliance.derived_names import derived_names
 from streams.compliance.entities import NATIONAL_ENTITIES
 from streams.compliance.groups import is_group_word
 from streams.compliance.identifiers import find_identifiers
@@ -201,7 +202,9 @@ def refine_persons(
     lexicon (``lexicon_names.py``, which also sees the model's other ``entities``).
 
     A model PERSON that no context rule confirms is kept only when the lexicon says its
-    words are a name ("Fourier Transform", "DESCRIPTION" and gene symbols are not)."""
+    words are a name ("Fourier Transform", "DESCRIPTION" and gene symbols are not). User
+    names, URL slugs and short forms derived from the names found are PERSON too
+    (``derived_names.py``)."""
     kept: list[Detection] = []
     for d in detections:
         if d.entity_type == PERSON:
@@ -234,7 +237,12 @@ def refine_persons(
     dropped = set(unsupported(text, [s for s in model if s not in supported], confirmed))
     kept = [d for d in kept if d.entity_type != PERSON or (d.start, d.end) not in dropped]
     extra = [Detection(PERSON, n.start, n.end, n.score) for n in names]
-    return [d for d in kept + extra if d.entity_type != PERSON or not _never_a_name(text, d)]
+    persons = [d for d in kept + extra if d.entity_type != PERSON or not _never_a_name(text, d)]
+    full_names = [
+        text[d.start : d.end] for d in persons if d.entity_type == PERSON and d.score >= 0.5
+    ]
+    derived = derived_names(text, [n for n in full_names if len(n.split()) >= 2], lex)
+    return persons + [Detection(PERSON, n.start, n.end, n.score) for n in derived]
 
 
 def _never_a_name(text: str, d: Detection) -> bool:
