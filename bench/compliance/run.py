@@ -286,7 +286,7 @@ def _markdown(result: dict[str, Any], sc: Scored) -> str:
         f"their texts and split are unchanged), {len(GROUP4_SHAPES)} more written the "
         f"same way (group 4, {group4_count(result['n_total'])} texts each, generated after "
         f"group 3 so everything before them is unchanged), and {len(GROUP5_SHAPES)} written "
-        "after the rules added on groups 3 and 4 and never tuned on (group 5, "
+        "after the rules added on groups 3 and 4 without reading them (group 5, "
         f"{group5_count(result['n_total'])} texts each, generated after group 4). Held-out "
         "texts "
         f"all go to the report half. **This is the {result['split']} half: {result['n']} "
