@@ -124,7 +124,7 @@ def main() -> int:
     ).stdout.strip()
     dirty = bool(
         subprocess.run(
-            ["git", "status", "--porcelain", "--", "streams", "bench"],
+            ["git", "status", "--porcelain", "--", "streams", "bench", ":!bench/results"],
             cwd=REPO,
             capture_output=True,
             text=True,
