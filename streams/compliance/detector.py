@@ -49,6 +49,7 @@ from streams.compliance.lexicon_names import (
     handle_names,
     inverted_names,
     lexicon_names,
+    lone_given_names,
     model_person_supported,
     relabelled_entities,
     unsupported,
@@ -201,8 +202,10 @@ def refine_persons(
     plus names found from context in the same text (``persons.py``) and from the name
     lexicon (``lexicon_names.py``, which also sees the model's other ``entities``).
 
-    A model PERSON that no context rule confirms is kept only when the lexicon says its
-    words are a name ("Fourier Transform", "DESCRIPTION" and gene symbols are not). User
+    In a text that names someone or holds contact data, common given names standing alone
+    count too ("Vesna joined us"). A model PERSON that no context rule confirms is kept
+    only when the lexicon says its words are a name ("Fourier Transform", "DESCRIPTION"
+    and gene symbols are not). User
     names, URL slugs and short forms derived from the names found are PERSON too
     (``derived_names.py``)."""
     kept: list[Detection] = []
@@ -233,6 +236,14 @@ def refine_persons(
         for n in context_names(text, supported, anchors, confirmed=found)
         if not is_not_person(text[n.start : n.end], not_person)
     ]
+    if names or any(d.entity_type in _ANCHORS and d.score > SCORE_WEAK for d in kept):
+        taken = [(n.start, n.end) for n in names] + model
+        names += [
+            n
+            for n in lone_given_names(text, entities, lex)
+            if not any(a < n.end and n.start < b for a, b in taken)
+            and not is_not_person(text[n.start : n.end], not_person)
+        ]
     confirmed = [(n.start, n.end) for n in names]
     dropped = set(unsupported(text, [s for s in model if s not in supported], confirmed))
     kept = [d for d in kept if d.entity_type != PERSON or (d.start, d.end) not in dropped]

@@ -35,11 +35,13 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Never names here, whatever the lexicon says: weekdays, month abbreviations, literals.
+# Never names here, whatever the lexicon says: weekdays, month abbreviations, literals,
+# form and title words ("Signed", "Age", "Hon", "Queen").
 NOT_NAMES: Final = _words(
     "mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday "
     "saturday sunday jan feb mar apr jun jul aug sep sept oct nov dec january february "
-    "march july september october november december true false none null nan"
+    "march july september october november december true false none null nan signed age hon "
+    "society queen pol"
 )
 
 _RANK_BITS: Final = 13

@@ -24,10 +24,17 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Final
 
-from streams.compliance.lexicon import NameInfo, NameLexicon, fold_word, lexicon
+from streams.compliance.lexicon import (
+    COMMON_WORD_RANK,
+    NameInfo,
+    NameLexicon,
+    fold_word,
+    lexicon,
+)
 from streams.compliance.persons import NameSpan, is_company, looks_like_name
 
 LEXICON_SCORE: Final = 0.7
+LONE_SCORE: Final = 0.6
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -277,6 +284,52 @@ def caps_surname_names(text: str, lex: NameLexicon | None = None) -> list[NameSp
         ):
             continue
         out.append(NameSpan(m.start(), m.end(), LEXICON_SCORE))
+    return out
+
+
+_MONTHS: Final = _word_set("january february march april may june july august september")
+# Model entities a lone given name never overlaps: dates ("June 07"), places ("Florence").
+_NOT_LONE_LABELS: Final = frozenset(
+    {
+        "GPE",
+        "LOC",
+        "LOCATION",
+        "FAC",
+        "DATE",
+        "TIME",
+        "DATE_TIME",
+        "PRODUCT",
+        "EVENT",
+        "WORK_OF_ART",
+        "LAW",
+    }
+)
+_LONE = re.compile(rf"(?<![\w@./'\u2019-])(?P<w>[{_UP}][{_LOW}]{{2,}})(?![\w@/'\u2019-]|\.\w)")
+
+
+def lone_given_names(
+    text: str, entities: Iterable[tuple[int, int, str]] = (), lex: NameLexicon | None = None
+) -> list[NameSpan]:
+    """Given names standing alone ("Vesna joined us in May", "ask Nathan"): common given
+    names (top 300 in three or more countries) that are no everyday English word ("Mark",
+    "Rose", "Frank" are), no month, no country, and not inside a date, place or product the
+    model recognised ("June 07", "Florence"). Only for texts that already name someone or
+    hold contact data: the caller decides that."""
+    lex = lex or lexicon()
+    places = [(s, e) for s, e, label in entities if label in _NOT_LONE_LABELS]
+    countries = _countries()
+    out = []
+    for m in _LONE.finditer(text):
+        word = m.group("w")
+        info = lex.lookup(word)
+        if info is None or info.is_common_word or not info.given(300, min_countries=3):
+            continue
+        folded = fold_word(word)
+        if 0 < info.english_rank <= COMMON_WORD_RANK or folded in countries or folded in _MONTHS:
+            continue
+        if any(s < m.end() and m.start() < e for s, e in places):
+            continue
+        out.append(NameSpan(m.start(), m.end(), LONE_SCORE))
     return out
 
 

@@ -192,3 +192,21 @@ def test_streets_in_business_names_are_not_addresses() -> None:
 
     text = "Listed by Harley Street Homes. Viewing at 12 Harley Street, London."
     assert [text[a.start : a.end] for a in find_addresses(text)] == ["12 Harley Street"]
+
+
+def test_lone_given_names_only_where_someone_is_named(detector: PresidioDetector) -> None:
+    personal = "From: Ana Lima <ana.lima@example.org>\nVesna joined us in June."
+    [found] = detector.detect([personal])
+    persons = {personal[d.start : d.end] for d in found if d.entity_type == "PERSON"}
+    assert "Vesna" in persons and "June" not in persons
+    technical = "Vesna is the codename of the release in June."
+    [found] = detector.detect([technical])
+    assert [d for d in found if d.entity_type == "PERSON"] == []
+
+
+def test_lone_given_names_skip_words_months_and_countries() -> None:
+    from streams.compliance.lexicon_names import lone_given_names
+
+    text = "Mark the Rose in June; Jordan and Vesna met Nathan."
+    found = {text[n.start : n.end] for n in lone_given_names(text)}
+    assert found == {"Vesna", "Nathan"}
