@@ -383,9 +383,10 @@ def _markdown(result: dict[str, Any], sc: Scored) -> str:
         "unknown surname, things named after people). Group 5 was written after those rules "
         "without reading them; its first, blind result (commit d92016b: 23.2% of direct "
         "identifiers surviving, plain Presidio 37.6%; all shapes 10.1%) is the closest to data "
-        "a new user would bring. One generic rule was added after it (user names, URL slugs "
-        "and short forms derived from a name found in the same text), so the group-5 row "
-        "below is no longer blind.",
+        "a new user would bring. Two generic rules were added after it (user names, URL "
+        "slugs and short forms derived from a name found in the same text; common given "
+        "names standing alone in texts that name someone), so the group-5 row below is no "
+        "longer blind.",
         "",
         "## Why GDPR keeps city-level LOCATION",
         "",
