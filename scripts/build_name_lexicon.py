@@ -29,9 +29,11 @@ import json
 import pickle
 import re
 import sys
-import unicodedata
 import zipfile
 from pathlib import Path
+
+# The lookups fold words the same way: one function, so the table and its readers agree.
+from streams.compliance.lexicon import fold_word
 
 MAX_RANK = 5000
 # English words kept even when they are no name: the rules ask "is this an English word?"
@@ -48,29 +50,6 @@ OUT = Path(__file__).resolve().parents[1] / "streams/compliance/data/names.tsv.g
 _SHAPE = re.compile(r"[a-z][a-z'-]*[a-z]")
 
 
-# Letters that carry no combining mark to strip ("Møller", "Łukasz", "Preiß").
-_PLAIN = str.maketrans(
-    {
-        "ø": "o",
-        "æ": "ae",
-        "ß": "ss",
-        "ł": "l",
-        "đ": "d",
-        "þ": "th",
-        "œ": "oe",
-        "\u0131": "i",
-        "ð": "d",
-        "ŋ": "n",
-        "ħ": "h",
-    }
-)
-
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").translate(_PLAIN)
-
-
 def _wheel(folder: Path, name: str) -> zipfile.ZipFile:
     data = (folder / name).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
@@ -84,7 +63,7 @@ def _ranks(wheel: zipfile.ZipFile, member: str) -> dict[str, tuple[int, int]]:
     out: dict[str, tuple[int, int]] = {}
     for name, info in raw.items():
         ranks = [r for r in (info.get("rank") or {}).values() if r is not None]
-        key = fold(name.strip())
+        key = fold_word(name.strip())
         if " " in key or not _SHAPE.fullmatch(key) or not ranks or min(ranks) > MAX_RANK:
             continue
         best, countries = min(ranks), sum(1 for r in ranks if r <= MAX_RANK)

@@ -107,9 +107,8 @@ def derived_names(
             continue
         if not any(g.startswith(word) and len(word) < len(g) for g in given_words):
             continue
-        if lex.lookup(word) is not None and not lex.unknown(word):
-            info = lex.lookup(word)
-            if info is not None and info.english_rank:
-                continue  # "Heat" (Heather), "Mark" (Markus): words first
+        info = lex.lookup(word)
+        if info is not None and info.english_rank:
+            continue  # "Heat" (Heather), "Mark" (Markus): words first
         out.append(NameSpan(m.start("t"), m.end("t"), DERIVED_SCORE))
     return out

@@ -31,18 +31,13 @@ from streams.compliance.lexicon import (
     fold_word,
     lexicon,
 )
-from streams.compliance.persons import NameSpan, is_company, looks_like_name
+from streams.compliance.persons import _LOW, _PARTICLES, _UP, NameSpan, is_company, looks_like_name
+from streams.compliance.persons import _words as _word_set
 
 LEXICON_SCORE: Final = 0.7
 LONE_SCORE: Final = 0.6
 
 
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_UP = "A-ZÀ-ÖØ-ÞĀ-ŽȘȚ"
-_LOW = "a-zß-öø-ÿā-žșț"
 # A capitalised word ("Anna", "O'Brien", "Ortega-Mills") or an upper-case one ("SMITH").
 _TITLE_WORD = rf"[{_UP}][{_LOW}]+(?:['\u2019-][{_UP}{_LOW}][{_LOW}]+)*"
 _CAPS_WORD = rf"[{_UP}]{{2,}}(?:['\u2019-][{_UP}]{{2,}})*"
@@ -52,9 +47,6 @@ _INITIAL = re.compile(rf"[{_UP}]\.?")
 # but "McKay", "MacLeod", "DiCaprio", "LeBlanc", "O'Brien", "Ortega-Mills" are names.
 _INNER_CAPS = re.compile(
     rf"^(?!Mc|Mac|Di|De|Le|La|Van|Von|O['\u2019])[{_UP}]?[{_LOW}]*[{_LOW}][{_UP}]"
-)
-_PARTICLES: Final = _word_set(
-    "da das de del della der di do dos du van von den ten ter la le bin binti al y"
 )
 # Gap allowed between two words of one name: spaces, or a middle initial ("John F. Smith").
 # One space or tab: two spaces or more separate table cells ("Line  Description").
@@ -391,12 +383,10 @@ def model_person_supported(value: str, lex: NameLexicon | None = None) -> bool:
     caps = [w.isupper() and len(w) > 1 for w in words]
     if any(caps) and not all(caps):
         # "Array API": an acronym inside a capitalised span; "Mary LEE" still needs both
-        return all(i is not None for i in infos) and any(
-            _strong_given(i) or _strong_surname(i) for i in infos
-        )
+        return all(i is not None for i in infos) and any(_strong_name(i) for i in infos)
     if _english_word(lex, words[-1]):
         return False  # "Nelson Room", "Gift Aid", "Lister Ward" read as places or things
-    return any(_strong_given(i) or _strong_surname(i) for i in infos)
+    return any(_strong_name(i) for i in infos)
 
 
 def _english_word(lex: NameLexicon, word: str) -> bool:
