@@ -67,7 +67,24 @@ class StageResult:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """True for failures that go away by waiting: never a reason to dead-letter a record."""
+    """True for failures that go away by waiting: never a reason to dead-letter a record.
+
+    Wrappers are looked through: Faust raises ``ProducerSendError(...) from`` the aiokafka
+    error (a ``KafkaTimeoutError`` while the broker restarts), so an explicit cause that is
+    transient makes the wrapper transient too. Only ``__cause__`` (``raise ... from``) is
+    followed, never the implicit context, so a bug raised while handling an outage stays a bug.
+    """
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if _transient_itself(cur):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__
+    return False
+
+
+def _transient_itself(exc: BaseException) -> bool:
     if isinstance(exc, TransientError | TimeoutError | ConnectionError):
         return True
     # Imported here so this module stays importable without the optional clients.

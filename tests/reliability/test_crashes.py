@@ -99,6 +99,19 @@ def _health_status(url: str) -> int | None:
         return None
 
 
+def _worker_story(run: Run) -> str:
+    """Exit codes and the last warnings of every worker: why indexing stopped."""
+    lines = []
+    for i, proc in enumerate(run.workers, 1):
+        lines.append(f"worker {i}: exit code {proc.poll()}")
+    for log in sorted(run.ns.tmp.glob("worker-*.log")):
+        text = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        notable = [t for t in text if '"warning"' in t or '"critical"' in t or '"error"' in t]
+        lines.append(f"--- {log.name}: last of {len(notable)} warnings/errors")
+        lines += [t[:400] for t in notable[-8:]]
+    return "\n".join(lines)
+
+
 def _kill9(proc: subprocess.Popen[bytes]) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
@@ -219,9 +232,12 @@ def test_nothing_lost_or_stale_after(name: str, ns: Namespace, tmp_path: Path) -
     time.sleep(DURATION_S / 2)
     moment = fault(run)
     fault_at = time.monotonic() - started
-    resume_s = wait_for(
-        lambda: first_write_after(ns, moment), 180, f"indexing to resume after {name}", 0.25
-    )
+    try:
+        resume_s = wait_for(
+            lambda: first_write_after(ns, moment), 180, f"indexing to resume after {name}", 0.25
+        )
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{_worker_story(run)}") from None
     driver.join()
     stream_end = time.monotonic()
 

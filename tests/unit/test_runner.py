@@ -42,6 +42,53 @@ def test_outages_are_transient_and_bugs_are_not() -> None:
     assert not is_transient(KeyError("x"))
 
 
+def test_a_wrapped_broker_timeout_is_transient_but_a_wrapped_bug_is_not() -> None:
+    """Faust raises ProducerSendError from aiokafka's KafkaTimeoutError while the broker
+    restarts; that must hold the batch, not end the worker (seen in the broker_kill test)."""
+    from aiokafka.errors import KafkaTimeoutError
+    from faust.exceptions import ProducerSendError
+
+    def wrapped(cause: BaseException) -> ProducerSendError:
+        try:
+            raise ProducerSendError(f"Error while sending: {cause!r}") from cause
+        except ProducerSendError as exc:
+            return exc
+
+    assert is_transient(wrapped(KafkaTimeoutError()))
+    assert not is_transient(wrapped(ValueError("schema")))
+    assert not is_transient(ProducerSendError("No transaction producer found"))
+
+    def bug_while_handling_outage() -> BaseException:
+        try:
+            try:
+                raise KafkaTimeoutError()
+            except KafkaTimeoutError:
+                raise KeyError("typo")  # noqa: B904 - implicit context on purpose
+        except KeyError as exc:
+            return exc
+
+    assert not is_transient(bug_while_handling_outage())
+
+
+def test_a_producer_send_error_on_delivery_is_retried_not_fatal() -> None:
+    from aiokafka.errors import KafkaTimeoutError
+    from faust.exceptions import ProducerSendError
+
+    health = Health(["chunk_embed"])
+    calls = {"deliver": 0}
+
+    async def call() -> StageResult:
+        return StageResult(outputs=[Output("chunks", b"k", b"v")])
+
+    async def deliver(result: StageResult) -> None:
+        calls["deliver"] += 1
+        if calls["deliver"] < 3:
+            raise ProducerSendError("Error while sending") from KafkaTimeoutError()
+
+    asyncio.run(run_batch("chunk_embed", call, deliver, health, FAST))
+    assert calls["deliver"] == 3 and health.ready
+
+
 def test_a_transient_failure_is_retried_until_it_passes_and_health_says_so() -> None:
     health = Health(["sink"])
     calls = {"n": 0}
