@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import unicodedata
 
 import pytest
 
@@ -13,6 +14,8 @@ from bench.compliance.corpus import (
     GROUP3_SHAPES,
     GROUP4_SHAPES,
     GROUP5_SHAPES,
+    GROUP6_ORIGINS,
+    GROUP6_SHAPES,
     HELD_OUT_SHAPES,
     LABELS,
     SHAPES,
@@ -20,15 +23,19 @@ from bench.compliance.corpus import (
     Shape,
     V,
     World,
+    World6,
     generate,
     group3_count,
     group4_count,
     group5_count,
+    group6_count,
     split,
 )
 
 
-def _check_spans(shape: str, make: Shape, monkeypatch: pytest.MonkeyPatch) -> None:
+def _check_spans(
+    shape: str, make: Shape, monkeypatch: pytest.MonkeyPatch, world: World | None = None
+) -> None:
     planted: list[V] = []
     add = Doc.add
 
@@ -39,7 +46,7 @@ def _check_spans(shape: str, make: Shape, monkeypatch: pytest.MonkeyPatch) -> No
 
     # Every Doc a shape uses (also the inner body of the scanned letter) records its values.
     monkeypatch.setattr(Doc, "add", recording_add)
-    world = World(11)
+    world = world or World(11)
     for _ in range(25):
         planted.clear()
         doc = Doc()
@@ -70,6 +77,11 @@ def test_group5_spans_are_the_planted_values(shape: str, monkeypatch: pytest.Mon
     _check_spans(shape, GROUP5_SHAPES[shape], monkeypatch)
 
 
+@pytest.mark.parametrize("shape", sorted(GROUP6_SHAPES))
+def test_group6_spans_are_the_planted_values(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _check_spans(shape, GROUP6_SHAPES[shape], monkeypatch, World6(11))
+
+
 def test_group4_shapes_are_new() -> None:
     earlier = {*SHAPES, *HELD_OUT_SHAPES, *FRESH_SHAPES, *GROUP3_SHAPES}
     assert len(GROUP4_SHAPES) == 12 and not earlier & set(GROUP4_SHAPES)
@@ -89,21 +101,60 @@ def test_group5_shapes_are_new() -> None:
     }
 
 
+def test_group6_shapes_are_new() -> None:
+    earlier = (SHAPES, HELD_OUT_SHAPES, FRESH_SHAPES, GROUP3_SHAPES, GROUP4_SHAPES, GROUP5_SHAPES)
+    assert len(GROUP6_SHAPES) == 12
+    assert not {k for group in earlier for k in group} & set(GROUP6_SHAPES)
+    assert not {f.__name__ for f in GROUP6_SHAPES.values()} & {
+        f.__name__ for group in earlier for f in group.values()
+    }
+
+
+def test_group6_names_are_latin_and_of_many_origins() -> None:
+    world = World6(3)
+    origins: set[str] = set()
+    for _ in range(4):
+        for make in GROUP6_SHAPES.values():
+            doc = Doc()
+            make(doc, world)
+            for span in doc.spans:
+                value = "".join(doc.parts)[span.start : span.end]
+                letters = [c for c in value if c.isalpha()]
+                if span.label == "PERSON":
+                    assert all(unicodedata.name(c).startswith("LATIN") for c in letters), value
+                    origins.add(span.locale)
+    assert origins <= set(GROUP6_ORIGINS)
+    assert len(origins) >= 30
+
+
+def test_group6_transliteration_and_family_surnames() -> None:
+    assert corpus._transliterate("Зинаида Попова", "ru_RU") == "Zinaida Popova"
+    assert corpus._transliterate("Григорій Щербак", "uk_UA") == "Hryhoriy Shcherbak"
+    assert corpus._transliterate("Χρυσάνθη Γεωργίου", "el_GR") == "Chrysanthi Georgiou"
+    assert corpus._kin_surname("Ivanov", "ru_RU", "she") == "Ivanova"
+    assert corpus._kin_surname("Nováková", "cs_CZ", "he") == "Novák"
+    assert corpus._kin_surname("Kowalski", "pl_PL", "she") == "Kowalska"
+    assert corpus._kin_surname("Haddad", "ar_AA", "she") == "Haddad"
+    assert corpus._fold("Nguyễn Thị Đào I\u015f\u0131k") == "Nguyen Thi Dao Isik"
+
+
 def test_held_out_groups_in_generate_are_labelled_and_report_only() -> None:
     random.seed(0)  # a few Faker providers draw from the global generator
     samples = generate(60, 7)
     old = len(SHAPES) + len(HELD_OUT_SHAPES) + len(FRESH_SHAPES)
     n3, n4 = group3_count(60) * len(GROUP3_SHAPES), group4_count(60) * len(GROUP4_SHAPES)
     n5 = group5_count(60) * len(GROUP5_SHAPES)
-    assert len(samples) == 60 + n3 + n4 + n5
-    later = GROUP3_SHAPES | GROUP4_SHAPES | GROUP5_SHAPES
+    n6 = group6_count(60) * len(GROUP6_SHAPES)
+    assert len(samples) == 60 + n3 + n4 + n5 + n6
+    later = GROUP3_SHAPES | GROUP4_SHAPES | GROUP5_SHAPES | GROUP6_SHAPES
     assert all(s.shape not in later for s in samples[:60])
     assert [s.shape for s in samples[:old]] == [*SHAPES, *HELD_OUT_SHAPES, *FRESH_SHAPES]
     tune, report = split(samples, 7)
     for group, texts in (
         (GROUP3_SHAPES, samples[60 : 60 + n3]),
         (GROUP4_SHAPES, samples[60 + n3 : 60 + n3 + n4]),
-        (GROUP5_SHAPES, samples[60 + n3 + n4 :]),
+        (GROUP5_SHAPES, samples[60 + n3 + n4 : 60 + n3 + n4 + n5]),
+        (GROUP6_SHAPES, samples[60 + n3 + n4 + n5 :]),
     ):
         assert {s.shape for s in texts} == set(group)
         assert len({loc for s in texts for loc in s.locale.split(",")}) >= 10
@@ -118,7 +169,7 @@ def test_held_out_groups_in_generate_are_labelled_and_report_only() -> None:
 def test_held_out_groups_leave_the_other_texts_and_split_alone() -> None:
     random.seed(0)
     samples = generate(120, 7)
-    # Groups 3, 4 and 5 come after the first ``n`` texts (each after the one before) and
+    # Groups 3 to 6 come after the first ``n`` texts (each after the one before) and
     # change neither their tune half nor their report half.
     tune_all, report_all = split(samples, 7)
     tune_old, report_old = split(samples[:120], 7)
@@ -128,16 +179,30 @@ def test_held_out_groups_leave_the_other_texts_and_split_alone() -> None:
     assert [s.shape for s in samples[120:n3]] == list(GROUP3_SHAPES) * group3_count(120)
     n4 = n3 + group4_count(120) * len(GROUP4_SHAPES)
     assert {s.shape for s in samples[n3:n4]} == set(GROUP4_SHAPES)
-    assert [s.shape for s in samples[n4:]] == list(GROUP5_SHAPES) * group5_count(120)
+    n5 = n4 + group5_count(120) * len(GROUP5_SHAPES)
+    assert [s.shape for s in samples[n4:n5]] == list(GROUP5_SHAPES) * group5_count(120)
+    assert [s.shape for s in samples[n5:]] == list(GROUP6_SHAPES) * group6_count(120)
     assert group3_count(0) == 0 and group3_count(3000) == 79
     assert group4_count(0) == 0 and group4_count(3000) == 79
     assert group5_count(0) == 0 and group5_count(3000) == 79
+    assert group6_count(0) == 0 and group6_count(3000) == 79
 
 
 def test_group5_leaves_the_texts_before_it_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
     random.seed(0)
     samples = generate(60, 7)
     n5 = group5_count(60) * len(GROUP5_SHAPES)
+    n6 = group6_count(60) * len(GROUP6_SHAPES)
     monkeypatch.setattr(corpus, "GROUP5_SHAPES", {})
+    monkeypatch.setattr(corpus, "GROUP6_SHAPES", {})
     random.seed(0)
-    assert generate(60, 7) == samples[:-n5]
+    assert generate(60, 7) == samples[: -(n5 + n6)]
+
+
+def test_group6_leaves_the_texts_before_it_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    random.seed(0)
+    samples = generate(60, 7)
+    n6 = group6_count(60) * len(GROUP6_SHAPES)
+    monkeypatch.setattr(corpus, "GROUP6_SHAPES", {})
+    random.seed(0)
+    assert generate(60, 7) == samples[:-n6]
