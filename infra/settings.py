@@ -132,6 +132,13 @@ class OpenSearchSettings(BaseModel):
         "without the wanted analyzer (no analysis-common module) gets 'standard', logged as "
         "text_analyzer_fallback",
     )
+    stemmed_subfield: bool = Field(
+        default=True,
+        description="new indices also index text and title as text.stemmed/title.stemmed "
+        "(English stop words, Krovetz stemmer), which the BM25 mode's queries add to the "
+        "exact fields; a node without analysis-common gets no subfield, logged as "
+        "stemmed_subfield_fallback",
+    )
     shards: int = Field(default=1, ge=1)
     replicas: int = Field(default=0, ge=0)
     bulk_max_actions: int = Field(

@@ -1,7 +1,12 @@
 """Retrieval over rag-chunks: BM25, k-NN and hybrid, ACL-filtered, grouped into documents.
 
 Legs. BM25 matches the query against chunk text and document title; k-NN compares the query
-vector with chunk vectors (what was embedded: title, headings and chunk text). Every leg
+vector with chunk vectors (what was embedded: title, headings and chunk text). BM25's text
+match (:data:`TextMatch`): ``exact`` searches the fields as analysed (``text``, ``title^2``,
+the best field counting); ``stemmed`` sums those and their ``stemmed`` subfields (stop words
+dropped, Krovetz stemmer: "solving" finds "solve"), so identifiers keep their exact matches
+while words also match across inflections. On an index without the subfields (older
+generations, a node without analysis-common) ``stemmed`` scores as ``exact``. Every leg
 carries the same filter (:func:`search_filter`): the caller's ACL (chunks without an ACL are
 public; others need one of the caller's user ids or groups) and the optional
 :class:`SearchFilters` (source, classification, tags, time range). The k-NN leg takes it as
@@ -43,8 +48,13 @@ log = get_logger(__name__)
 RRF_K = 60
 Mode = Literal["bm25", "knn", "hybrid"]
 MODES: tuple[Mode, ...] = ("bm25", "knn", "hybrid")
-#: BM25 fields of a chunk, with boosts.
+#: BM25 fields of a chunk, with boosts (text match ``exact``; ``best_fields``).
 BM25_FIELDS = ("text", "title^2")
+#: Text match ``stemmed``: the exact fields and their ``stemmed`` subfields, summed
+#: (``most_fields``).
+STEMMED_BM25_FIELDS = ("text", "text.stemmed", "title^2", "title.stemmed^2")
+TextMatch = Literal["exact", "stemmed"]
+TEXT_MATCHES: tuple[TextMatch, ...] = ("exact", "stemmed")
 SOURCE_FIELDS = [
     "doc_key",
     "document_id",
@@ -245,19 +255,28 @@ def search_filter(
     }
 
 
-def bm25_query(text: str, filt: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "bool": {
-            "must": [{"multi_match": {"query": text, "fields": list(BM25_FIELDS)}}],
-            "filter": [filt],
-        }
-    }
+def bm25_match(text: str, text_match: TextMatch = "exact") -> dict[str, Any]:
+    """The scoring clause of the BM25 legs: ``text`` against the fields of ``text_match``."""
+    fields: tuple[str, ...]
+    if text_match == "stemmed":
+        fields, kind = STEMMED_BM25_FIELDS, "most_fields"
+    elif text_match == "exact":
+        fields, kind = BM25_FIELDS, "best_fields"
+    else:
+        raise ValueError(f"unknown text match {text_match!r}; one of {TEXT_MATCHES}")
+    return {"multi_match": {"query": text, "fields": list(fields), "type": kind}}
 
 
-def documents_bm25_query(text: str, filt: dict[str, Any]) -> dict[str, Any]:
+def bm25_query(text: str, filt: dict[str, Any], text_match: TextMatch = "exact") -> dict[str, Any]:
+    return {"bool": {"must": [bm25_match(text, text_match)], "filter": [filt]}}
+
+
+def documents_bm25_query(
+    text: str, filt: dict[str, Any], text_match: TextMatch = "exact"
+) -> dict[str, Any]:
     """BM25 over whole documents (the documents index): the chunk leg's fields and filter,
     tombstones left out."""
-    query = bm25_query(text, filt)
+    query = bm25_query(text, filt, text_match)
     query["bool"]["must_not"] = [{"term": {"deleted": True}}]
     return query
 
@@ -267,13 +286,19 @@ def knn_query(vector: Sequence[float], k: int, filt: dict[str, Any]) -> dict[str
 
 
 def hybrid_body(
-    text: str, vector: Sequence[float], size: int, filt: dict[str, Any], fusion: Fusion
+    text: str,
+    vector: Sequence[float],
+    size: int,
+    filt: dict[str, Any],
+    fusion: Fusion,
+    text_match: TextMatch = "exact",
 ) -> dict[str, Any]:
     """One request: both legs in a ``hybrid`` query, fused by a temporary search pipeline."""
+    bm25 = bm25_query(text, filt, text_match)
     return {
         "size": size,
         "_source": SOURCE_FIELDS,
-        "query": {"hybrid": {"queries": [bm25_query(text, filt), knn_query(vector, size, filt)]}},
+        "query": {"hybrid": {"queries": [bm25, knn_query(vector, size, filt)]}},
         "search_pipeline": pipeline_body(fusion),
     }
 
@@ -308,7 +333,8 @@ class HybridSearcher:
 
     ``server_hybrid``: ``None`` (default) tries the one-request hybrid query and falls back
     to client-side fusion if the node cannot run it; ``False`` always fuses here; ``True``
-    never falls back (an unsupported node raises).
+    never falls back (an unsupported node raises). ``text_match``: the BM25 legs' fields
+    (:data:`TextMatch`), unless a call names its own.
     """
 
     def __init__(
@@ -318,10 +344,12 @@ class HybridSearcher:
         *,
         fusion: Fusion = DEFAULT_FUSION,
         server_hybrid: bool | None = None,
+        text_match: TextMatch = "exact",
     ) -> None:
         self._settings = settings
         self._client = client
         self.fusion = fusion
+        self.text_match = text_match
         self._server = server_hybrid
         self._forced = server_hybrid is True
 
@@ -348,7 +376,7 @@ class HybridSearcher:
         """The best ``k`` chunks by both legs fused here (with each leg's rank)."""
         pool = max(k * 3, 20)
         filt = self._filter(users, groups, filters)
-        ranked = self._client_fused(text, vector, pool, filt)
+        ranked = self._client_fused(text, vector, pool, filt, self.text_match)
         return [ranked.hit(cid) for cid in ranked.ids[:k]]
 
     def chunks(
@@ -361,9 +389,11 @@ class HybridSearcher:
         users: Sequence[str] = (),
         groups: Sequence[str] = (),
         filters: SearchFilters | None = None,
+        text_match: TextMatch | None = None,
     ) -> list[Hit]:
         """The best ``size`` chunks by ``mode`` (``vector`` is unused by ``bm25``)."""
-        return self._ranked(text, vector, mode, size, self._filter(users, groups, filters))[0]
+        filt = self._filter(users, groups, filters)
+        return self._ranked(text, vector, mode, size, filt, text_match or self.text_match)[0]
 
     def documents(
         self,
@@ -377,17 +407,20 @@ class HybridSearcher:
         users: Sequence[str] = (),
         groups: Sequence[str] = (),
         filters: SearchFilters | None = None,
+        text_match: TextMatch | None = None,
     ) -> list[DocumentHit]:
         """The best ``k`` documents: chunks ranked by ``mode`` and grouped by document.
 
         ``pool`` chunks are ranked (default ``4 * k``, at least 40); a document scores as its
         best chunk and lists up to ``passages`` of its chunks from the pool, best first.
+        ``text_match``: the BM25 legs' fields (default: the searcher's).
         """
         size = min(MAX_POOL, pool or max(4 * k, 40))
         filt = self._filter(users, groups, filters)
+        tm = text_match or self.text_match
         if mode == "hybrid" and self.fusion.per_document:
-            return self._documents_fused(text, _need(vector), k, size, passages, filt)
-        hits, sources = self._ranked(text, vector, mode, size, filt)
+            return self._documents_fused(text, _need(vector), k, size, passages, filt, tm)
+        hits, sources = self._ranked(text, vector, mode, size, filt, tm)
         return group_documents(hits, sources, k=k, passages=passages)
 
     def _documents_fused(
@@ -398,13 +431,15 @@ class HybridSearcher:
         size: int,
         passages: int,
         filt: dict[str, Any],
+        text_match: TextMatch,
     ) -> list[DocumentHit]:
         """Three legs in one ``_msearch``, fused per document (:func:`fuse_documents`); a
         document only the documents leg found gets its passages from one more request."""
         chunks = self._settings.chunks_alias
+        bm25_chunks = bm25_query(text, filt, text_match)
         bm25, knn, docs = self._msearch(
             [
-                (chunks, {"size": size, "_source": SOURCE_FIELDS, "query": bm25_query(text, filt)}),
+                (chunks, {"size": size, "_source": SOURCE_FIELDS, "query": bm25_chunks}),
                 (
                     chunks,
                     {
@@ -418,7 +453,7 @@ class HybridSearcher:
                     {
                         "size": max(k, size // 4),
                         "_source": DOC_SOURCE_FIELDS,
-                        "query": documents_bm25_query(text, filt),
+                        "query": documents_bm25_query(text, filt, text_match),
                     },
                 ),
             ]
@@ -431,7 +466,7 @@ class HybridSearcher:
             {
                 "bool": {
                     "filter": [filt, {"terms": {"doc_key": bare}}],
-                    "should": [{"multi_match": {"query": text, "fields": list(BM25_FIELDS)}}],
+                    "should": [bm25_match(text, text_match)],
                 }
             },
             min(MAX_POOL, 20 * len(bare)),
@@ -463,13 +498,14 @@ class HybridSearcher:
         mode: Mode,
         size: int,
         filt: dict[str, Any],
+        text_match: TextMatch = "exact",
     ) -> tuple[list[Hit], dict[str, dict[str, Any]]]:
         if mode == "bm25":
-            ranked = self._single(self._leg(bm25_query(text, filt), size), "bm25")
+            ranked = self._single(self._leg(bm25_query(text, filt, text_match), size), "bm25")
         elif mode == "knn":
             ranked = self._single(self._leg(knn_query(_need(vector), size, filt), size), "knn")
         else:
-            ranked = self._hybrid(text, _need(vector), size, filt)
+            ranked = self._hybrid(text, _need(vector), size, filt, text_match)
         return [ranked.hit(cid) for cid in ranked.ids[:size]], ranked.sources
 
     def _leg(self, query: dict[str, Any], size: int) -> list[dict[str, Any]]:
@@ -492,13 +528,19 @@ class HybridSearcher:
         return out
 
     def _hybrid(
-        self, text: str, vector: Sequence[float], size: int, filt: dict[str, Any]
+        self,
+        text: str,
+        vector: Sequence[float],
+        size: int,
+        filt: dict[str, Any],
+        text_match: TextMatch = "exact",
     ) -> _Ranked:
         if self._server is not False:
+            fusion = self.fusion.chunk_level()
             try:
                 resp = self._client.search(
                     index=self._settings.chunks_alias,
-                    body=hybrid_body(text, vector, size, filt, self.fusion.chunk_level()),
+                    body=hybrid_body(text, vector, size, filt, fusion, text_match),
                 )
             except Exception as exc:
                 if self._forced or not is_unsupported(exc):
@@ -517,15 +559,20 @@ class HybridSearcher:
                     out.scores[h["_id"]] = float(h["_score"] or 0.0)
                     out.sources[h["_id"]] = h["_source"]
                 return out
-        return self._client_fused(text, vector, size, filt)
+        return self._client_fused(text, vector, size, filt, text_match)
 
     def _client_fused(
-        self, text: str, vector: Sequence[float], size: int, filt: dict[str, Any]
+        self,
+        text: str,
+        vector: Sequence[float],
+        size: int,
+        filt: dict[str, Any],
+        text_match: TextMatch = "exact",
     ) -> _Ranked:
         """The fallback: both legs, then the same fusion as the server's pipeline."""
         fusion = self.fusion.chunk_level()
         legs = [
-            self._leg(bm25_query(text, filt), size),
+            self._leg(bm25_query(text, filt, text_match), size),
             self._leg(knn_query(vector, size, filt), size),
         ]
         out = _Ranked()

@@ -16,11 +16,15 @@ indices that are dropped at the end (``--keep`` leaves them, for ``ragstream eva
    server (one request: RRF 60, or min-max with chunk BM25 weight 0.2 .. 0.4) and by the
    client-side fallback (two requests), and ``hybrid`` fused per document
    (``doc_minmax``: chunk BM25, k-NN and whole-document BM25 in one ``_msearch``, weights on
-   a small grid). Over ``token+plain``: the legs and RRF 60 (the former pipeline). Documents
-   come from the top 400 chunks (k = 100 documents), a document scoring as its best chunk.
+   a small grid). The BM25 legs, the chunk-level min-max and the per-document grid again
+   with text match ``stemmed`` (exact fields plus their ``stemmed`` subfields: stop words,
+   Krovetz stemmer; the rows named ``... stemmed``). Over ``token+plain``: the legs and RRF
+   60 (the former pipeline). Documents come from the top 400 chunks (k = 100 documents), a
+   document scoring as its best chunk.
 3. Choice. The indexing variant and the hybrid fusion are chosen together, by nDCG@10 of
-   the hybrid (server-side or per document, not the fallback rows) on the ``tune`` half of
-   the queries; the ``report`` half gives the published numbers.
+   the hybrid (server-side or per document, not the fallback rows, either text match) on the
+   ``tune`` half of the queries; the ``report`` half gives the published numbers. The BM25
+   mode's text match is chosen by the chunk BM25 leg's nDCG@10 on the tune half.
 4. Re-embedding. 1 % of the documents are edited in one place each (a sentence inserted, a
    word replaced or deleted, by a fixed seed); the whole corpus is processed again by the
    chunk-and-embed stage with its cache warm, and separately the edited documents only by a
@@ -54,7 +58,7 @@ from infra.settings import ChunkingSettings, OpenSearchSettings, Settings
 from schemas import Chunk, CleanDocument, EmbeddedDocument, Op, chunk_id_for
 from streams.chunking import Chunker, SectionChunker, TokenChunker
 from streams.embedding import DIMENSION, Vectors, make_embedder
-from streams.query import HybridSearcher, Mode
+from streams.query import HybridSearcher, Mode, TextMatch
 from streams.runner import is_transient
 from streams.search_eval import Qrels, evaluate, load_qrels, load_queries, per_query_ndcg
 from streams.search_pipeline import Fusion
@@ -221,18 +225,24 @@ class SearchVariant:
     server: bool | None = None
     choosable: bool = False
     """A hybrid the tune half may choose (not a leg, not a fallback row)."""
+    text_match: TextMatch = "exact"
 
 
 DOC_BM25 = "bm25 documents"
+STEMMED = " stemmed"
 FORMER = ("bm25", "knn", "hybrid rrf60")
+#: The legs the target compares the hybrid with, where measured.
+LEGS = ("bm25", "bm25" + STEMMED, "knn", DOC_BM25, DOC_BM25 + STEMMED)
 
 
-def doc_fusion(bm25: float, documents: float) -> SearchVariant:
+def doc_fusion(bm25: float, documents: float, text_match: TextMatch = "exact") -> SearchVariant:
+    tm = " stemmed" if text_match == "stemmed" else ""
     return SearchVariant(
-        f"hybrid doc-minmax bm25={bm25:g} documents={documents:g}",
+        f"hybrid doc-minmax{tm} bm25={bm25:g} documents={documents:g}",
         "hybrid",
         Fusion("doc_minmax", bm25_weight=bm25, documents_weight=documents),
         choosable=True,
+        text_match=text_match,
     )
 
 
@@ -244,17 +254,28 @@ def search_variants(full: bool = True) -> list[SearchVariant]:
         return out
     # the documents leg alone: all weight on it (documents it misses follow, unordered)
     out.insert(2, SearchVariant(DOC_BM25, "hybrid", doc_fusion(0.0, 1.0).fusion))
-    for w in (0.2, 0.3, 0.4):
-        out.append(
-            SearchVariant(
-                f"hybrid minmax bm25={w:g}",
-                "hybrid",
-                Fusion("minmax", bm25_weight=w),
-                True,
-                choosable=True,
+    for tm in ("exact", "stemmed"):
+        suffix = STEMMED if tm == "stemmed" else ""
+        if tm == "stemmed":
+            out.insert(1, SearchVariant("bm25" + STEMMED, "bm25", text_match=tm))
+            out.insert(
+                4,
+                SearchVariant(
+                    DOC_BM25 + STEMMED, "hybrid", doc_fusion(0.0, 1.0).fusion, text_match=tm
+                ),
             )
-        )
-    out += [doc_fusion(b, d) for b in (0.0, 0.1, 0.2) for d in (0.1, 0.2, 0.3)]
+        for w in (0.2, 0.3, 0.4):
+            out.append(
+                SearchVariant(
+                    f"hybrid minmax{suffix} bm25={w:g}",
+                    "hybrid",
+                    Fusion("minmax", bm25_weight=w),
+                    True,
+                    choosable=True,
+                    text_match=tm,
+                )
+            )
+        out += [doc_fusion(b, d, tm) for b in (0.0, 0.1, 0.2) for d in (0.1, 0.2, 0.3)]
     out.append(SearchVariant("hybrid rrf60 client-side", "hybrid", RRF60, False))
     out.append(
         SearchVariant(
@@ -271,7 +292,11 @@ def run_queries(
     vectors: dict[str, list[float]],
 ) -> tuple[dict[str, list[str]], float]:
     searcher = HybridSearcher(
-        variant.settings, make_client(variant.settings), fusion=sv.fusion, server_hybrid=sv.server
+        variant.settings,
+        make_client(variant.settings),
+        fusion=sv.fusion,
+        server_hybrid=sv.server,
+        text_match=sv.text_match,
     )
     run: dict[str, list[str]] = {}
     start = time.perf_counter()
@@ -367,22 +392,32 @@ def table(rows: dict[str, Any]) -> list[str]:
     return lines
 
 
-#: Measured once with a prototype on the same corpus, queries and section+context index
-#: (commit 5895be3 plus this change, 2026-11-27); not re-run by this script.
+#: Measured once with prototypes on the same corpus, queries and section+context index:
+#: the stemming and title rows on this node with analysis-common (2026-11-27, at 81c4f7b plus
+#: the stemmed subfields), the others at 5895be3; not re-run by this script.
 NOT_ADOPTED = [
     "Tried and not adopted (measured once by a prototype on the same index and queries, "
-    "tune / report nDCG@10; not re-run here):",
+    "tune / report nDCG@10; not re-run here; exact text match for comparison: chunk BM25 "
+    "0.5287 / 0.5086, whole-document BM25 0.5741 / 0.5507):",
     "",
-    "* Stemming. This OpenSearch (the integ-test zip the local stack assembles) carries no "
-    "`analysis-common` module: `_analyze` with the `english` analyzer or the `stemmer`, "
-    "`porter_stem`, `kstem` and `snowball` filters fails (`failed to find global analyzer "
-    "[english]`), so a Porter stemmer in Python filled stemmed copies of the text fields and "
-    "stemmed the query. Chunk BM25 0.5323 / 0.5085 against 0.5288 / 0.5125 unstemmed; "
-    "whole-document BM25 0.5609 / 0.5620 against 0.5741 / 0.5507; both together over chunks "
-    "0.5472 / 0.4951; no fusion with a stemmed leg beat the unstemmed ones on the tune half.",
-    "* Titles as a boosted, tokenised field: stemmed text plus title^2 over chunks 0.5013 / "
-    "0.4606 (stemmed text alone 0.5323 / 0.5085). The standard analyzer keeps a title such as "
-    "`numpy.linalg.solve` as one token, so `title^2` rarely matches a query and was kept.",
+    "* Other analyzers for the BM25 fields, each alone (chunk BM25; whole documents; best "
+    "per-document fusion on the tune half): `english` (Porter, stop words) 0.5210 / 0.5053; "
+    "0.5687 / 0.5632; 0.7377 / 0.7117. `english` with k1 0.9, b 0.4 (Anserini's BM25) "
+    "0.5285 / 0.5105; 0.5575 / 0.5407; 0.7442 / 0.7168. The stemmed subfield's analyzer "
+    "(Krovetz) alone 0.5445 / 0.5076; 0.5817 / 0.5645; 0.7435 / 0.7168. Standard with stop "
+    "words 0.5238 / 0.5101; 0.5659 / 0.5475; 0.7521 / 0.7015.",
+    "* Other pairings of exact and stemmed fields: exact + `english` summed 0.5432 / 0.5140; "
+    "0.5869 / 0.5624; 0.7422 / 0.6993. Standard with stop words + Krovetz 0.5420 / 0.5142; "
+    "0.5926 / 0.5612; 0.7482 / 0.7045. `best_fields` with tie breaker 0.3 over exact + "
+    "`english` 0.5327 / 0.5123; 0.5725 / 0.5650. `cross_fields` over them 0.5194 / 0.5078. "
+    "`minimum_should_match` 30% changed nothing that mattered (0.5435 / 0.5146 against "
+    "0.5432 / 0.5140): the queries are short.",
+    "* Identifiers split at dots and underscores (`word_delimiter_graph`, then Porter), so "
+    "that `numpy.linalg.solve` also indexes `solve`: text and title 0.4992 / 0.4617 alone, "
+    "0.5270 / 0.4583 with the exact fields; titles alone split (added to exact + `english`, "
+    "weight 1) 0.5368 / 0.4874 against 0.5432 / 0.5140 without. Title boosts (none, 1, 2) "
+    "gave identical rankings: the titles here are identifiers such as `numpy.cumsum`, one "
+    "token to every analyzer above that no query names; prose titles may behave otherwise.",
     "* BM25 parameters k1 in {0.9, 1.2, 2.0} x b in {0.3, 0.5, 0.75, 0.9}: whole documents "
     "0.5468 .. 0.5832 on the tune half (default k1 1.2, b 0.75: 0.5741), chunks 0.5179 .. "
     "0.5461 (default 0.5288); within the noise of 70 queries, defaults kept.",
@@ -427,8 +462,14 @@ def render(p: dict[str, Any]) -> str:
         "| mode | nDCG@10 | recall@100 | MRR |",
         "|---|---:|---:|---:|",
     ]
-    legs = [n for n in ("bm25", "knn", DOC_BM25) if n in rep]
+    legs = [n for n in LEGS if n in rep]
+    tune = {n: s["tune"]["ndcg@10"] for n, s in p["variants"][index]["search"].items()}
     rows = [(n, rep[n]) for n in legs] + [(f"{fusion} (default)", rep[fusion])]
+    other = [n for n in tune if n.startswith("hybrid") and "client-side" not in n]
+    other_tm = [n for n in other if (STEMMED in n) != (STEMMED in fusion)]
+    if other_tm:
+        best_other = max(other_tm, key=lambda n: tune[n])
+        rows.append((f"{best_other} (best on tune with the other text match)", rep[best_other]))
     rows += [(n, rep[n]) for n in ("hybrid minmax bm25=0.3", "hybrid rrf60") if n != fusion]
     before = p["variants"].get("token+plain", {}).get("search", {}).get("hybrid rrf60")
     if before:
@@ -436,7 +477,6 @@ def render(p: dict[str, Any]) -> str:
     for label, m in rows:
         lines.append(f"| {label} | {m['ndcg@10']:.4f} | {m['recall@100']:.4f} | {m['mrr']:.4f} |")
     t = p["target"]
-    tune = {n: s["tune"]["ndcg@10"] for n, s in p["variants"][index]["search"].items()}
     best_leg = max(legs, key=lambda n: rep[n]["ndcg@10"])
     lines += [
         "",
@@ -452,6 +492,17 @@ def render(p: dict[str, Any]) -> str:
         "see the `... client-side` rows; `doc-minmax` always fuses on the client.",
         "",
     ]
+    if "bm25" + STEMMED in tune:
+        tm = p["chosen"].get("bm25_text_match", "exact")
+        lines += [
+            "Text match. `... stemmed` rows query the exact fields (`text`, `title^2`) and their "
+            "`stemmed` subfields (standard tokenizer, possessives, lower case, English stop "
+            "words, Krovetz stemmer) summed (`most_fields`); the others the exact fields alone "
+            "(`best_fields`). The BM25 mode's text match is chosen by the chunk BM25 leg on the "
+            f"tune half: **{tm}** (tune {tune['bm25' + STEMMED]:.4f} stemmed, "
+            f"{tune['bm25']:.4f} exact); the hybrid's comes with the chosen fusion above.",
+            "",
+        ]
     if not t["met"]:
         lines += [
             f"Why: on these paraphrased queries BM25 trails k-NN by "
@@ -630,7 +681,14 @@ def write_results(
 ) -> None:
     search = results["variants"][chosen_index]["search"]
     rep = {name: search[name]["report"] for name in search}
-    legs = [n for n in ("bm25", "knn", DOC_BM25) if n in rep]
+    legs = [n for n in LEGS if n in rep]
+    stemmed_leg = "bm25" + STEMMED
+    bm25_text_match = (
+        "stemmed"
+        if stemmed_leg in search
+        and search[stemmed_leg]["tune"].ndcg_at_10 > search["bm25"]["tune"].ndcg_at_10
+        else "exact"
+    )
     best_leg = max(legs, key=lambda n: rep[n].ndcg_at_10)
     margin = rep[chosen_fusion.name].ndcg_at_10 - rep[best_leg].ndcg_at_10
     hybrid_run = search[chosen_fusion.name]["run"]
@@ -646,7 +704,12 @@ def write_results(
         "judgments": sum(len(v) for v in qrels.values()),
         "k_documents": K_DOCS,
         "pool_chunks": POOL,
-        "chosen": {"index": chosen_index, "hybrid": chosen_fusion.name},
+        "chosen": {
+            "index": chosen_index,
+            "hybrid": chosen_fusion.name,
+            "hybrid_text_match": chosen_fusion.text_match,
+            "bm25_text_match": bm25_text_match,
+        },
         "target": {
             "margin": TARGET_MARGIN,
             "achieved": round(margin, 4),

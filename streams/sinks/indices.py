@@ -12,11 +12,29 @@ from infra.opensearch import is_transient_status
 from infra.settings import OpenSearchSettings
 from streams.runner import TransientError
 
-# v2: text fields analysed with settings.text_analyzer (default 'standard'; 'english' where asked
-# for and the node has it), recorded in the mapping's _meta; v1 had the standard analyzer without
-# the record. An existing alias keeps its generation.
-INDEX_GENERATION = "v2"
+# v3: ``text`` and ``title`` also carry a ``stemmed`` subfield (:data:`STEMMED_ANALYZER`: stop
+# words and Krovetz stemming) where settings.stemmed_subfield asks for it and the node has
+# analysis-common, recorded as _meta.stemmed_analyzer; v2 had settings.text_analyzer on the
+# text fields (recorded as _meta.text_analyzer), v1 the standard analyzer without the record.
+# An existing alias keeps its generation.
+INDEX_GENERATION = "v3"
 FALLBACK_ANALYZER = "standard"  # built into every OpenSearch, with or without analysis-common
+#: The analyzer of the ``stemmed`` subfields, defined in each index's settings: the standard
+#: tokenizer, English possessives removed, lower case, English stop words, Krovetz stemmer
+#: (``kstem``: milder than Porter, "solving" -> "solve", "matrices" -> "matrice").
+STEMMED_ANALYZER = "ragstream_stemmed"
+STEMMED_SUBFIELD = "stemmed"
+NO_STEMMED = "none"  # _meta.stemmed_analyzer of an index without the subfields
+_ANALYSIS: dict[str, Any] = {
+    "filter": {"ragstream_possessive": {"type": "stemmer", "language": "possessive_english"}},
+    "analyzer": {
+        STEMMED_ANALYZER: {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["ragstream_possessive", "lowercase", "stop", "kstem"],
+        }
+    },
+}
 
 log = get_logger(__name__)
 
@@ -33,16 +51,23 @@ def _already_exists(exc: TransportError) -> bool:
 
 
 def analyzer_missing(status: int, reason: str) -> bool:
-    """Whether an OpenSearch error says the named analyzer does not exist on the node.
+    """Whether an OpenSearch error says the named analyzer (or a token filter that the
+    ``stemmed`` subfields need) does not exist on the node.
 
     ``_analyze`` answers 400 ``failed to find global analyzer [english]``; an index creation
     whose mapping names it answers 400 ``analyzer [english] has not been configured in
     mappings``. Anything else (403 of a user without the analyze privilege, 5xx) says nothing
     about the analyzer.
+
+    ``_analyze`` or an index creation naming a token filter of the module answers ``failed to
+    find global filter under [kstem]``, ``Custom Analyzer [x] failed to find filter under name
+    [kstem]`` or ``Unknown filter type [stemmer] for [x]``: also missing.
     """
+    low = reason.lower()
     return status == 400 and (
-        ("failed to find" in reason and "analyzer" in reason)
-        or "has not been configured in mappings" in reason
+        ("failed to find" in low and ("analyzer" in low or "filter under" in low))
+        or "has not been configured in mappings" in low
+        or "unknown filter type" in low
     )
 
 
@@ -81,32 +106,90 @@ def text_analyzer(client: OpenSearch, settings: OpenSearchSettings) -> str:
     return wanted
 
 
-def _with_analyzer(body: dict[str, Any], analyzer: str) -> dict[str, Any]:
-    """``body`` with every text field analysed by ``analyzer``, recorded in ``_meta``."""
+def stemmed_subfield(client: OpenSearch, settings: OpenSearchSettings) -> bool:
+    """Whether the text fields of a new index get the ``stemmed`` subfield: where
+    ``settings.stemmed_subfield`` asks for it and the node has the filters of
+    :data:`STEMMED_ANALYZER` (the ``analysis-common`` module; asked with ``_analyze``).
+
+    A node without them gets no subfield, logged as ``stemmed_subfield_fallback``; queries
+    naming ``text.stemmed`` then match through ``text`` alone. A probe that fails for another
+    reason keeps the subfield; the index creation falls back on its own (:func:`_create`).
+    """
+    if not settings.stemmed_subfield:
+        return False
+    chain = _ANALYSIS["analyzer"][STEMMED_ANALYZER]
+    filters = [_ANALYSIS["filter"].get(f, f) for f in chain["filter"]]
+    try:
+        client.indices.analyze(
+            body={"tokenizer": chain["tokenizer"], "filter": filters, "text": "running queries"}
+        )
+    except TransportError as exc:
+        status = exc.status_code if isinstance(exc.status_code, int) else 0
+        if analyzer_missing(status, _error_reason(exc)):
+            log.warning(
+                "stemmed_subfield_fallback",
+                reason="the node lacks the stemming filters (analysis-common module missing?)",
+            )
+            return False
+        log.info("stemmed_subfield_probe_failed", status=exc.status_code)
+    return True
+
+
+def _with_analyzer(body: dict[str, Any], analyzer: str, stemmed: bool = False) -> dict[str, Any]:
+    """``body`` with every text field analysed by ``analyzer`` and, if ``stemmed``, a
+    ``stemmed`` subfield (:data:`STEMMED_ANALYZER`, defined in the index settings); both
+    recorded in ``_meta``."""
     mappings = body["mappings"]
+    subfields = {STEMMED_SUBFIELD: {"type": "text", "analyzer": STEMMED_ANALYZER}}
+
+    def text_field(field: dict[str, Any]) -> dict[str, Any]:
+        plain = {k: v for k, v in field.items() if k != "fields"}
+        return {**plain, "analyzer": analyzer, **({"fields": subfields} if stemmed else {})}
+
     props = {
-        name: {**field, "analyzer": analyzer} if field.get("type") == "text" else field
+        name: text_field(field) if field.get("type") == "text" else field
         for name, field in mappings["properties"].items()
     }
-    meta = {**mappings.get("_meta", {}), "text_analyzer": analyzer}
-    return {**body, "mappings": {**mappings, "_meta": meta, "properties": props}}
+    meta = {
+        **mappings.get("_meta", {}),
+        "text_analyzer": analyzer,
+        "stemmed_analyzer": STEMMED_ANALYZER if stemmed else NO_STEMMED,
+    }
+    index_settings = {k: v for k, v in body["settings"]["index"].items() if k != "analysis"}
+    if stemmed:
+        index_settings["analysis"] = _ANALYSIS
+    return {
+        **body,
+        "settings": {**body["settings"], "index": index_settings},
+        "mappings": {**mappings, "_meta": meta, "properties": props},
+    }
 
 
-def _create(client: OpenSearch, index: str, body: dict[str, Any]) -> str:
-    """Create ``index``; if the node lacks the analyzer named in ``body``'s ``_meta``, create
-    it with the standard analyzer instead. Returns the analyzer used."""
-    analyzer = str(body["mappings"]["_meta"]["text_analyzer"])
+def _create(client: OpenSearch, index: str, body: dict[str, Any]) -> tuple[str, bool]:
+    """Create ``index``; if the node lacks the analyzer named in ``body``'s ``_meta`` (or the
+    filters of the stemmed subfields), create it with the standard analyzer and without
+    stemmed subfields instead. Returns the analyzer used and whether the subfields exist."""
+    meta = body["mappings"]["_meta"]
+    analyzer = str(meta["text_analyzer"])
+    stemmed = meta.get("stemmed_analyzer", NO_STEMMED) != NO_STEMMED
     try:
         client.indices.create(index=index, body=body)
     except TransportError as exc:
         status = exc.status_code if isinstance(exc.status_code, int) else 0
-        if analyzer == FALLBACK_ANALYZER or not analyzer_missing(status, _error_reason(exc)):
+        bare = analyzer == FALLBACK_ANALYZER and not stemmed
+        if bare or not analyzer_missing(status, _error_reason(exc)):
             raise
-        log.warning("text_analyzer_fallback", index=index, wanted=analyzer, used=FALLBACK_ANALYZER)
-        analyzer = FALLBACK_ANALYZER
-        client.indices.create(index=index, body=_with_analyzer(body, analyzer))
-    log.info("index_created", index=index, text_analyzer=analyzer)
-    return analyzer
+        log.warning(
+            "text_analyzer_fallback",
+            index=index,
+            wanted=analyzer,
+            used=FALLBACK_ANALYZER,
+            stemmed_subfield=False,
+        )
+        analyzer, stemmed = FALLBACK_ANALYZER, False
+        client.indices.create(index=index, body=_with_analyzer(body, analyzer, stemmed))
+    log.info("index_created", index=index, text_analyzer=analyzer, stemmed_subfield=stemmed)
+    return analyzer, stemmed
 
 
 def _common_fields() -> dict[str, Any]:
@@ -131,10 +214,14 @@ def _common_fields() -> dict[str, Any]:
 
 
 def chunks_body(
-    settings: OpenSearchSettings, dimension: int, analyzer: str = FALLBACK_ANALYZER
+    settings: OpenSearchSettings,
+    dimension: int,
+    analyzer: str = FALLBACK_ANALYZER,
+    stemmed: bool = False,
 ) -> dict[str, Any]:
-    """rag-chunks: k-NN (Lucene HNSW, cosine) and BM25 text (``analyzer``) in one index."""
-    return _with_analyzer(_chunks_body(settings, dimension), analyzer)
+    """rag-chunks: k-NN (Lucene HNSW, cosine) and BM25 text (``analyzer``, plus ``stemmed``
+    subfields if asked) in one index."""
+    return _with_analyzer(_chunks_body(settings, dimension), analyzer, stemmed)
 
 
 def _chunks_body(settings: OpenSearchSettings, dimension: int) -> dict[str, Any]:
@@ -173,11 +260,11 @@ def _chunks_body(settings: OpenSearchSettings, dimension: int) -> dict[str, Any]
 
 
 def documents_body(
-    settings: OpenSearchSettings, analyzer: str = FALLBACK_ANALYZER
+    settings: OpenSearchSettings, analyzer: str = FALLBACK_ANALYZER, stemmed: bool = False
 ) -> dict[str, Any]:
-    """rag-documents: the whole redacted document for keyword search (``analyzer``), plus
-    tombstones."""
-    return _with_analyzer(_documents_body(settings), analyzer)
+    """rag-documents: the whole redacted document for keyword search (``analyzer``, plus
+    ``stemmed`` subfields if asked), plus tombstones."""
+    return _with_analyzer(_documents_body(settings), analyzer, stemmed)
 
 
 def _documents_body(settings: OpenSearchSettings) -> dict[str, Any]:
@@ -204,7 +291,8 @@ def _documents_body(settings: OpenSearchSettings) -> dict[str, Any]:
 def ensure_indices(client: OpenSearch, settings: OpenSearchSettings, dimension: int) -> None:
     """Create the generation-:data:`INDEX_GENERATION` indices and point the aliases at them,
     if missing. Their text fields get :func:`text_analyzer` (``settings.text_analyzer`` where
-    the node has it, else ``standard``).
+    the node has it, else ``standard``) and, where :func:`stemmed_subfield` says so, a
+    ``stemmed`` subfield.
 
     An alias that exists is left as it is, whatever generation or analyzer it points at (an
     index's name carries its generation, its mapping's ``_meta.text_analyzer`` the analyzer;
@@ -221,15 +309,16 @@ def ensure_indices(client: OpenSearch, settings: OpenSearchSettings, dimension: 
     if not missing:
         return
     analyzer = text_analyzer(client, settings)
+    stemmed = stemmed_subfield(client, settings)
     for alias in missing:
         if alias == settings.chunks_alias:
-            body = chunks_body(settings, dimension, analyzer)
+            body = chunks_body(settings, dimension, analyzer, stemmed)
         else:
-            body = documents_body(settings, analyzer)
+            body = documents_body(settings, analyzer, stemmed)
         index = f"{alias}-{INDEX_GENERATION}"
         if not client.indices.exists(index=index):
             try:
-                analyzer = _create(client, index, body)
+                analyzer, stemmed = _create(client, index, body)
             except TransportError as exc:
                 if not _already_exists(exc):
                     raise
@@ -254,7 +343,8 @@ def create_chunks_generation(
     if client.indices.exists(index=index):
         raise ValueError(f"index {index} already exists; delete it or pick another generation")
     analyzer = text_analyzer(client, settings)
-    _create(client, index, chunks_body(settings, dimension, analyzer))
+    stemmed = stemmed_subfield(client, settings)
+    _create(client, index, chunks_body(settings, dimension, analyzer, stemmed))
     client.cluster.health(index=index, params={"wait_for_status": "yellow"})
     return index
 

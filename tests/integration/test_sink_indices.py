@@ -8,8 +8,11 @@ import pytest
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import RequestError
 
+from streams.query import TextMatch, bm25_query, search_filter
 from streams.sinks.indices import (
     INDEX_GENERATION,
+    NO_STEMMED,
+    STEMMED_ANALYZER,
     drop_indices,
     ensure_indices,
     indices_exist,
@@ -117,3 +120,59 @@ def test_standard_analyzer_by_default(ns: Namespace) -> None:
             "text": "standard",
             "title": "standard",
         }
+
+
+def test_stemmed_subfields_match_across_inflections_and_keep_exact_matches(
+    ns: Namespace,
+) -> None:
+    """Default settings on this node: ``text`` stays standard, ``text.stemmed`` (where the node
+    has analysis-common) matches "solving equations" to "Solve a linear equation";
+    the stemmed text match finds it, the exact one does not; an identifier still matches
+    exactly. A node without the module gets no subfield, and ``stemmed`` scores as ``exact``."""
+    settings = ns.settings.opensearch
+    client = ns.os
+    ensure_indices(client, settings, DIM)
+    has_common = _node_has_analyzer(client, "english")
+    for alias in (settings.chunks_alias, settings.documents_alias):
+        mappings = next(iter(client.indices.get_mapping(index=alias).values()))["mappings"]
+        props = mappings["properties"]
+        assert props["text"]["analyzer"] == "standard"
+        want = {"stemmed": {"type": "text", "analyzer": STEMMED_ANALYZER}} if has_common else None
+        assert props["text"].get("fields") == want
+        assert props["title"].get("fields") == want
+        assert mappings["_meta"]["stemmed_analyzer"] == (
+            STEMMED_ANALYZER if has_common else NO_STEMMED
+        )
+    index = settings.documents_alias
+    client.index(
+        index=index,
+        id="solve",
+        body={
+            "doc_key": "solve",
+            "classification": "public",
+            "text": "Solve a linear equation.",
+            "title": "numpy.linalg.solve",
+        },
+        params={"refresh": "true"},
+    )
+    client.index(
+        index=index,
+        id="other",
+        body={
+            "doc_key": "other",
+            "classification": "public",
+            "text": "Sort an array in place.",
+            "title": "numpy.sort",
+        },
+        params={"refresh": "true"},
+    )
+    filt = search_filter([], [])
+
+    def found(text: str, text_match: TextMatch) -> list[str]:
+        resp = client.search(index=index, body={"query": bm25_query(text, filt, text_match)})
+        return [h["_id"] for h in resp["hits"]["hits"]]
+
+    assert found("solving equations", "exact") == []
+    assert found("solving equations", "stemmed") == (["solve"] if has_common else [])
+    assert found("numpy.linalg.solve", "stemmed") == ["solve"]
+    assert found("numpy.linalg.solve", "exact") == ["solve"]

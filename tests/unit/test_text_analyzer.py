@@ -1,5 +1,5 @@
 """The analyzer of a new index's text fields: the configured one where the node has it, else
-standard (the default)."""
+standard (the default); and their ``stemmed`` subfields, where the node has analysis-common."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ from opensearchpy.exceptions import AuthorizationException, RequestError
 from infra.settings import OpenSearchSettings
 from streams.sinks.indices import (
     INDEX_GENERATION,
+    NO_STEMMED,
+    STEMMED_ANALYZER,
     analyzer_missing,
     chunks_body,
+    create_chunks_generation,
     documents_body,
     ensure_indices,
+    stemmed_subfield,
     text_analyzer,
 )
 
@@ -50,10 +54,37 @@ MISSING_MAPPING = {
     },
     "status": 400,
 }
+MISSING_FILTER_ANALYZE = {
+    "error": {
+        "root_cause": [
+            {
+                "type": "illegal_argument_exception",
+                "reason": "failed to find global filter under [lowercase]",
+            }
+        ],
+        "type": "illegal_argument_exception",
+        "reason": "failed to find global filter under [lowercase]",
+    },
+    "status": 400,
+}
+MISSING_FILTER_CREATE = {
+    "error": {
+        "root_cause": [
+            {
+                "type": "illegal_argument_exception",
+                "reason": "Unknown filter type [stemmer] for [ragstream_possessive]",
+            }
+        ],
+        "type": "illegal_argument_exception",
+        "reason": "Unknown filter type [stemmer] for [ragstream_possessive]",
+    },
+    "status": 400,
+}
 
 
 class FakeIndices:
-    """The calls ensure_indices makes, against a node with or without analysis-common."""
+    """The calls ensure_indices makes, against a node with or without analysis-common (the
+    english analyzer and the stemming filters come and go together)."""
 
     def __init__(self, has_english: bool, analyze_error: Exception | None = None) -> None:
         self.has_english = has_english
@@ -66,8 +97,10 @@ class FakeIndices:
         self.analyze_calls += 1
         if self.analyze_error is not None:
             raise self.analyze_error
-        if body["analyzer"] == "english" and not self.has_english:
+        if body.get("analyzer") == "english" and not self.has_english:
             raise RequestError(400, "illegal_argument_exception", MISSING_ANALYZE)
+        if "filter" in body and not self.has_english:
+            raise RequestError(400, "illegal_argument_exception", MISSING_FILTER_ANALYZE)
         return {"tokens": [{"token": "run"}, {"token": "queri"}]}
 
     def exists_alias(self, name: str) -> bool:
@@ -82,6 +115,8 @@ class FakeIndices:
         }
         if "english" in analyzers and not self.has_english:
             raise RequestError(400, "mapper_parsing_exception", MISSING_MAPPING)
+        if "analysis" in body["settings"]["index"] and not self.has_english:
+            raise RequestError(400, "illegal_argument_exception", MISSING_FILTER_CREATE)
         self.created[index] = body
 
     def put_alias(self, index: str, name: str) -> None:
@@ -91,9 +126,15 @@ class FakeIndices:
 ENGLISH = OpenSearchSettings(text_analyzer="english")
 
 
+class FakeCluster:
+    def health(self, index: str, params: dict[str, str]) -> None:
+        return None
+
+
 class FakeClient:
     def __init__(self, indices: FakeIndices) -> None:
         self.indices = indices
+        self.cluster = FakeCluster()
 
 
 def _text_analyzers(body: dict[str, Any]) -> dict[str, str]:
@@ -114,6 +155,10 @@ def _text_analyzers(body: dict[str, Any]) -> dict[str, str]:
         (403, "no permissions for [indices:admin/analyze]", False),
         (500, "failed to find global analyzer [english]", False),
         (400, "failed to find index [x]", False),
+        (400, "failed to find global filter under [kstem]", True),
+        (400, "Custom Analyzer [ragstream_stemmed] failed to find filter under name [kstem]", True),
+        (400, "Unknown filter type [stemmer] for [ragstream_possessive]", True),
+        (403, "Unknown filter type [stemmer] for [ragstream_possessive]", False),
     ],
 )
 def test_analyzer_missing_decision(status: int, reason: str, missing: bool) -> None:
@@ -201,3 +246,81 @@ def test_bodies_default_to_standard_and_keep_non_text_fields() -> None:
 def test_text_analyzer_setting_is_a_plain_name() -> None:
     with pytest.raises(ValueError):
         OpenSearchSettings(text_analyzer="english; drop")
+
+
+def _stemmed_subfields(body: dict[str, Any]) -> dict[str, str]:
+    return {
+        name: field["fields"]["stemmed"]["analyzer"]
+        for name, field in body["mappings"]["properties"].items()
+        if "fields" in field
+    }
+
+
+def test_stemmed_subfields_where_the_node_has_analysis_common() -> None:
+    indices = FakeIndices(has_english=True)
+    ensure_indices(FakeClient(indices), OpenSearchSettings(), 8)  # type: ignore[arg-type]
+    assert len(indices.created) == 2
+    for body in indices.created.values():
+        assert _stemmed_subfields(body) == {"text": STEMMED_ANALYZER, "title": STEMMED_ANALYZER}
+        assert set(_text_analyzers(body).values()) == {"standard"}
+        assert body["mappings"]["_meta"]["stemmed_analyzer"] == STEMMED_ANALYZER
+        analysis = body["settings"]["index"]["analysis"]
+        assert analysis["analyzer"][STEMMED_ANALYZER]["filter"][-1] == "kstem"
+    chunks = indices.created[f"rag-chunks-{INDEX_GENERATION}"]
+    assert chunks["settings"]["index"]["knn"] is True  # the other index settings stay
+
+
+def test_no_stemmed_subfield_on_a_node_without_analysis_common(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The bare distribution: the probe says no, the indices get plain standard text fields."""
+    indices = FakeIndices(has_english=False)
+    client = FakeClient(indices)
+    assert stemmed_subfield(client, OpenSearchSettings()) is False  # type: ignore[arg-type]
+    ensure_indices(client, OpenSearchSettings(), 8)  # type: ignore[arg-type]
+    assert len(indices.created) == 2
+    for body in indices.created.values():
+        assert _stemmed_subfields(body) == {}
+        assert "analysis" not in body["settings"]["index"]
+        assert body["mappings"]["_meta"]["stemmed_analyzer"] == NO_STEMMED
+        assert set(_text_analyzers(body).values()) == {"standard"}
+
+
+def test_creation_drops_the_subfields_when_the_probe_could_not_tell() -> None:
+    """No analyze privilege on a node without analysis-common: the create's 400 decides."""
+    forbidden = AuthorizationException(403, "security_exception", {"status": 403})
+    indices = FakeIndices(has_english=False, analyze_error=forbidden)
+    ensure_indices(FakeClient(indices), OpenSearchSettings(), 8)  # type: ignore[arg-type]
+    assert len(indices.created) == 2
+    for body in indices.created.values():
+        assert _stemmed_subfields(body) == {}
+        assert body["mappings"]["_meta"]["stemmed_analyzer"] == NO_STEMMED
+
+
+def test_stemmed_subfield_can_be_turned_off() -> None:
+    indices = FakeIndices(has_english=True)
+    settings = OpenSearchSettings(stemmed_subfield=False)
+    ensure_indices(FakeClient(indices), settings, 8)  # type: ignore[arg-type]
+    assert indices.analyze_calls == 0
+    for body in indices.created.values():
+        assert _stemmed_subfields(body) == {}
+
+
+@pytest.mark.parametrize("has_common", [True, False])
+def test_a_new_chunks_generation_gets_the_subfields_where_it_can(has_common: bool) -> None:
+    """The reindex path (``ragstream index reembed``) builds its generation the same way."""
+    indices = FakeIndices(has_english=has_common)
+    index = create_chunks_generation(
+        FakeClient(indices),  # type: ignore[arg-type]
+        OpenSearchSettings(),
+        "v9",
+        8,
+    )
+    assert index == "rag-chunks-v9"
+    body = indices.created[index]
+    assert bool(_stemmed_subfields(body)) is has_common
+
+
+def test_generation_is_v3() -> None:
+    """The stemmed subfields changed the mapping: new indices are a new generation."""
+    assert INDEX_GENERATION == "v3"
