@@ -54,6 +54,7 @@ from streams.compliance.lexicon_names import (
     relabelled_entities,
     unsupported,
 )
+from streams.compliance.name_forms import column_names, initial_surnames, rare_lone_names
 from streams.compliance.persons import (
     PERSON,
     clean_person_span,
@@ -228,6 +229,7 @@ def refine_persons(
         + inverted_names(text, entities, lex)
         + caps_surname_names(text, lex)
         + handle_names(text, lex)
+        + initial_surnames(text, lex)
         if not is_not_person(text[n.start : n.end], not_person)
     ]
     anchors = [(d.start, d.end) for d in kept if d.entity_type in _ANCHORS and d.score >= 0.5]
@@ -240,7 +242,7 @@ def refine_persons(
         taken = [(n.start, n.end) for n in names] + model
         names += [
             n
-            for n in lone_given_names(text, entities, lex)
+            for n in lone_given_names(text, entities, lex) + rare_lone_names(text, entities, lex)
             if not any(a < n.end and n.start < b for a, b in taken)
             and not is_not_person(text[n.start : n.end], not_person)
         ]
@@ -249,6 +251,12 @@ def refine_persons(
     kept = [d for d in kept if d.entity_type != PERSON or (d.start, d.end) not in dropped]
     extra = [Detection(PERSON, n.start, n.end, n.score) for n in names]
     persons = [d for d in kept + extra if d.entity_type != PERSON or not _never_a_name(text, d)]
+    spans = [(d.start, d.end) for d in persons if d.entity_type == PERSON]
+    persons += [
+        Detection(PERSON, n.start, n.end, n.score)
+        for n in column_names(text, spans)
+        if not is_not_person(text[n.start : n.end], not_person)
+    ]
     full_names = [
         text[d.start : d.end] for d in persons if d.entity_type == PERSON and d.score >= 0.5
     ]

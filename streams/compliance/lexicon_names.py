@@ -178,9 +178,17 @@ def inverted_names(
             continue  # "Ni, Nk"
         last = _name_info(lex, surname_words[-1])
         given = _name_info(lex, m.group("given"))
-        if last is None or given is None or not last.surname() or not given.given():
+        if given is None or not given.given():
             continue
-        if not (_strong_given(given) or _strong_surname(last)):
+        if last is None or not last.surname():
+            # "Ketel, Femke": a surname too rare for the lexicon and no English word at all
+            if not (_strong_given(given) and lex.unknown(surname_words[-1])):
+                continue
+            if fold_word(m.group("given")) in _MONTHS or re.match(r"[ \t]*\d", text[m.end() :]):
+                continue  # "Codrongianos, April 10": a place and a date
+            if text[m.end("given") : m.end()].strip(" \t."):
+                continue  # "Barclays, Morgan Stanley": a list of firms, not "Ketel, Femke"
+        elif not (_strong_given(given) or _strong_surname(last)):
             continue
         if fold_word(surname_words[0]) in _PLACE_WORDS or fold_word(m.group("given")) in (
             _countries()
