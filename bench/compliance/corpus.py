@@ -6,6 +6,13 @@ values of one of ``LOCALES``. Each planted value is labelled by construction wit
 ``split()`` divides the texts by a fixed seed into a tune half and a report half: rules may
 be tuned on the first only; results are reported on the second.
 
+The corpus is reproducible: ``generate(n, seed)`` gives the same texts in every process,
+whatever ``PYTHONHASHSEED`` and whatever the calendar day. Every random choice comes from a
+seeded ``random.Random`` (``World.rng`` or a Faker instance's own), never from the global
+``random`` module (which some Faker providers use: Spanish NIF/NIE, Mexican CURP), no
+Faker list built from a set is picked from in its hash order (Italian cities), and dates
+that Faker would count from today are counted from ``REFERENCE_DATE``.
+
 Labels:
 
 * direct identifiers (``DIRECT``): PERSON, STREET_ADDRESS, PHONE_NUMBER, EMAIL_ADDRESS,
@@ -27,10 +34,12 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from faker import Faker
 from faker.providers.person import Provider as PersonProvider
+from faker.providers.ssn.es_MX import FORBIDDEN_WORDS, STATES_RENAPO, curp_checksum
 
 DIRECT = (
     "PERSON",
@@ -44,6 +53,10 @@ DIRECT = (
 )
 QUASI = ("LOCATION", "DATE_OF_BIRTH", "NRP")
 LABELS = DIRECT + QUASI
+
+# "Today" for every date counted from now (dates of birth, recent dates): a fixed day, so
+# that the texts do not change with the calendar.
+REFERENCE_DATE = date(2026, 6, 1)
 
 # Faker locales and the country each stands for. ja_JP contributes romanised names only.
 LOCALES: tuple[str, ...] = (
@@ -220,6 +233,113 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _years_from_reference(years: int) -> date:
+    """``REFERENCE_DATE`` moved by ``years`` (1 March for 29 February in a common year)."""
+    try:
+        return REFERENCE_DATE.replace(year=REFERENCE_DATE.year + years)
+    except ValueError:
+        return date(REFERENCE_DATE.year + years, 3, 1)
+
+
+def _date_between(rnd: random.Random, start: date, end: date) -> date:
+    """A day from ``start`` to ``end`` (both included), chosen by ``rnd``."""
+    return start + timedelta(days=rnd.randint(0, (end - start).days))
+
+
+def _date_of_birth(rnd: random.Random, minimum_age: int = 0, maximum_age: int = 115) -> date:
+    """As Faker's ``date_of_birth`` (ages ``minimum_age`` to ``maximum_age``), ages counted
+    at ``REFERENCE_DATE`` instead of today."""
+    start = _years_from_reference(-(maximum_age + 1)) + timedelta(days=1)
+    return _date_between(rnd, start, _years_from_reference(-minimum_age))
+
+
+def _stable_order(fk: Faker) -> Faker:
+    """``fk`` with value lists that Faker builds from a set (in hash order, which changes
+    with ``PYTHONHASHSEED``: the Italian cities) put in sorted order."""
+    for prov in fk.providers:
+        cities = getattr(prov, "cities", None)
+        if isinstance(cities, list):
+            prov.cities = sorted(cities)
+    return fk
+
+
+_DOI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+
+def _nif(rnd: random.Random) -> str:
+    """A Spanish NIF (as Faker's ``nif``, which draws from the global ``random``)."""
+    body = rnd.randrange(0, 100_000_000)
+    return f"{body:08d}{_DOI_LETTERS[body % 23]}"
+
+
+def _nie(rnd: random.Random) -> str:
+    """A Spanish NIE (as Faker's ``nie``, which draws from the global ``random``)."""
+    first, body = rnd.randrange(0, 3), rnd.randrange(0, 10_000_000)
+    return f"{'XYZ'[first]}{body:07d}{_DOI_LETTERS[int(f'{first}{body:07d}') % 23]}"
+
+
+def _curp(rnd: random.Random) -> str:
+    """A Mexican CURP (as Faker's ``curp``, which draws from the global ``random`` and
+    counts the date of birth from today)."""
+    letters, vowels = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "AEIOU"
+    consonants = "".join(c for c in letters if c not in vowels)
+    born = _date_of_birth(rnd)
+    initials = rnd.choice(letters) + rnd.choice(vowels) + rnd.choice(letters) + rnd.choice(letters)
+    curp = (
+        born.strftime("%y%m%d")
+        + rnd.choice("HM")
+        + rnd.choice(STATES_RENAPO)
+        + rnd.choice(consonants)
+        + rnd.choice(consonants)
+        + rnd.choice(letters)
+        + ("0" if born.year < 2000 else "A")
+    )
+    curp = FORBIDDEN_WORDS.get(initials, initials) + curp
+    return curp + str(curp_checksum(curp))
+
+
+def _luhn_digit(digits: str) -> str:
+    """The Luhn check digit to append to ``digits``."""
+    return next(str(d) for d in range(10) if _luhn_ok(f"{digits}{d}"))
+
+
+def _personnummer(rnd: random.Random) -> str:
+    """A Swedish personnummer ``YYMMDD-SSSQ`` (as Faker's ``sv_SE`` ``ssn``, which counts
+    the age from now)."""
+    born = REFERENCE_DATE - timedelta(days=rnd.randrange(18 * 365, 90 * 365))
+    digits = f"{born:%y%m%d}{rnd.randrange(0, 999):03d}"
+    return f"{digits[:6]}-{digits[6:]}{_luhn_digit(digits)}"
+
+
+def _henkilotunnus(rnd: random.Random) -> str:
+    """A Finnish henkilötunnus ``DDMMYYCSSSQ`` (as Faker's ``fi_FI`` ``ssn``, which counts
+    the age from today)."""
+    born = REFERENCE_DATE - timedelta(days=rnd.randrange(0, 105 * 365))
+    day = f"{born.day:02d}{born.month:02d}{born.year % 100:02d}"
+    suffix = f"{rnd.randrange(2, 899):03d}"
+    century = "A" if born.year >= 2000 else "-" if born.year >= 1900 else "+"
+    return f"{day}{century}{suffix}{'0123456789ABCDEFHJKLMNPRSTUVWXY'[int(day + suffix) % 31]}"
+
+
+def _pesel(fk: Faker) -> str:
+    """A Polish PESEL, the date of birth counted from ``REFERENCE_DATE``."""
+    born = _date_of_birth(fk.random)
+    return str(fk.pesel(date_of_birth=datetime(born.year, born.month, born.day)))
+
+
+def _sv_nummer(fk: Faker) -> str:
+    """An Austrian SV-Nummer for a date of birth from 1970 to ``REFERENCE_DATE``."""
+    ssn: Callable[..., str] = fk.ssn  # de_AT's takes a birthdate
+    return str(ssn(birthdate=_date_between(fk.random, date(1970, 1, 1), REFERENCE_DATE)))
+
+
+def _fodselsnummer(fk: Faker) -> str:
+    """A Norwegian fødselsnummer for an age of 18 to 90 at ``REFERENCE_DATE``."""
+    born = REFERENCE_DATE - timedelta(days=fk.random.randrange(18 * 365, 90 * 365))
+    ssn: Callable[..., str] = fk.ssn  # no_NO's takes a date of birth
+    return str(ssn(dob=f"{born:%Y%m%d}"))
+
+
 @dataclass
 class Persona:
     """One data subject: a name and identifiers of one locale."""
@@ -292,7 +412,7 @@ class World:
         for i, loc in enumerate(LOCALES):
             fk = Faker(loc)
             fk.seed_instance(seed * 1000 + i)
-            self.fakers[loc] = fk
+            self.fakers[loc] = _stable_order(fk)
         self.en = self.fakers["en_US"]
         self.used: list[str] = []
 
@@ -430,18 +550,18 @@ class World:
                 ("NI number", lambda: str(fk.ssn()).replace(" ", "")),
             ],
             "en_CA": [("SIN", lambda: str(fk.ssn()))],
-            "es_ES": [("NIF", lambda: str(fk.nif())), ("NIE", lambda: str(fk.nie()))],
-            "es_MX": [("CURP", lambda: str(fk.curp()))],
+            "es_ES": [("NIF", lambda: _nif(fk.random)), ("NIE", lambda: _nie(fk.random))],
+            "es_MX": [("CURP", lambda: _curp(fk.random))],
             "it_IT": [("codice fiscale", lambda: str(fk.ssn()))],
-            "pl_PL": [("PESEL", lambda: str(fk.pesel()))],
+            "pl_PL": [("PESEL", lambda: _pesel(fk))],
             "nl_NL": [("BSN", lambda: str(fk.ssn()))],
             "fr_FR": [("social security number", lambda: str(fk.ssn()))],
             "pt_BR": [("CPF", lambda: str(fk.cpf()))],
-            "sv_SE": [("personnummer", lambda: str(fk.ssn()))],
-            "fi_FI": [("henkilötunnus", lambda: str(fk.ssn()))],
+            "sv_SE": [("personnummer", lambda: _personnummer(fk.random))],
+            "fi_FI": [("henkilötunnus", lambda: _henkilotunnus(fk.random))],
             "ro_RO": [("CNP", lambda: str(fk.ssn()))],
             "en_IN": [("Aadhaar", lambda: _group(str(fk.aadhaar_id()), rng))],
-            "de_AT": [("SV-Nummer", lambda: str(fk.ssn()))],
+            "de_AT": [("SV-Nummer", lambda: _sv_nummer(fk))],
         }
         if loc not in table:
             return "SSN", str(self.en.ssn())
@@ -493,7 +613,7 @@ class World:
         first, last, full, title, pronoun = self._name(loc)
         street, city_line, city = self._address(loc)
         nid_label, nid = self._national_id(loc)
-        dob = fk.date_of_birth(minimum_age=18, maximum_age=85)
+        dob = _date_of_birth(fk.random, 18, 85)
         dob_text = rng.choice(
             [
                 dob.strftime("%d/%m/%Y"),
@@ -534,7 +654,7 @@ class World:
         return str(self.fakers[self.rng.choice(LOCALES[:24])].city())
 
     def date(self) -> str:
-        d = self.en.date_between(start_date="-2y", end_date="+1y")
+        d = _date_between(self.en.random, _years_from_reference(-2), _years_from_reference(1))
         return self.rng.choice(
             [d.strftime("%d %B %Y"), d.isoformat(), d.strftime("%B %d"), d.strftime("%d/%m/%Y")]
         )
@@ -4254,7 +4374,7 @@ def _latin_faker(loc: str, seed: int) -> Faker:
             prov.first_names = _relist(prov.first_romanized_names, title)
             prov.last_names = _relist(prov.last_romanized_names, title)
     fk.seed_instance(seed)
-    return fk
+    return _stable_order(fk)
 
 
 _FAMILY_FIRST = ("vi_VN", "zh_CN", "zh_TW", "ko_KR", "hu_HU")
@@ -4633,7 +4753,7 @@ class World6(World):
                 )
             ],
             "sl_SI": [("EMŠO", lambda: f"{dd:02d}{mm:02d}9{yy}50{_digits(rng, 4)}")],
-            "no_NO": [("fødselsnummer", lambda: str(self.fakers["no_NO"].ssn()))],
+            "no_NO": [("fødselsnummer", lambda: _fodselsnummer(self.fakers["no_NO"]))],
             "es_AR": [
                 ("DNI", lambda: f"{rng.randint(10_000_000, 45_999_999):,}".replace(",", "."))
             ],
@@ -4720,7 +4840,7 @@ class World6(World):
             last = kin
         street, city_line, city = self._address(home)
         nid_label, nid = self._national_id(home)
-        dob = fk.date_of_birth(minimum_age=18, maximum_age=85)
+        dob = _date_of_birth(fk.random, 18, 85)
         dob_text = rng.choice(
             [
                 dob.strftime("%d/%m/%Y"),
