@@ -106,11 +106,23 @@ _ID_LABELS = (
     r"|steuer-?id|steuernummer|sv-nummer|sozialversicherungsnummer|numéro[ \t]+de[ \t]+sécurité"
     r"[ \t]+sociale|driver'?s?[ \t]+licen[cs]e(?:[ \t]+(?:number|no\.?))?|driving[ \t]+"
     r"licen[cs]e(?:[ \t]+(?:number|no\.?))?|licen[cs]e[ \t]+(?:number|no\.?)|pesel|hetu"
+    # more countries' names for the same thing: citizen and resident registers, tax ids
+    r"|(?:citizen(?:ship)?|resident|civil|personal|identity|identification|voter)[ \t]+"
+    r"(?:id|number|no\.?|code|card(?:[ \t]+(?:number|no\.?))?)"
+    r"|(?:resident|population)[ \t]+registration[ \t]+(?:number|no\.?)"
+    r"|(?:t\.?c\.?[ \t]+)?kimlik(?:[ \t]+(?:no\.?|numaras[\u0131i]))?|emirates[ \t]+id"
+    r"|teudat[ \t]+zehut|philsys(?:[ \t]+(?:number|no\.?|id))?|kra[ \t]+pin|huduma[ \t]+"
+    r"(?:namba|number|no\.?)|kennitala|f[øo]dselsnummer|personnummer|isikukood|asmens[ \t]+"
+    r"kodas|personas[ \t]+kods|rodn[ée][ \t]+[čc][íi]slo|c[ée]dula(?:[ \t]+de[ \t]+"
+    r"ciudadan[íi]a)?|rijksregisternummer|num[ée]ro[ \t]+national|documento[ \t]+nacional"
+    r"|cart[ãa]o[ \t]+de[ \t]+cidad[ãa]o|carta[ \t]+d'identit[àa]|dowód[ \t]+osobisty"
 )
 # Short labels only in capitals ("PAN", not the word "pan").
 _ID_ACRONYMS = (
     r"SSN|SIN|NINO|NIN|BSN|CPF|CNPJ|RG|CURP|RFC|DNI|NIE|NIF|NSS|PESEL|NIP|CPR|CNP|PAN|TFN"
     r"|NIR|INSEE|TIN|ITIN|EIN|AHV|HETU|UIDAI|NHS|ID|SV-Nr\.?"
+    r"|TCKN|BVN|RRN|CCCD|CMND|SSS|UMID|CNIC|NADRA|OIB|EMŠO|EMSO|EGN|AMKA|AFM|SNILS|INN"
+    r"|RNOKPP|IIN|CUIL|CUIT|RUT|NRIC|MyKad|HKID|KTP|NIK"
 )
 _ID_VALUE = r"(?=[A-Z0-9 ./-]*\d)[A-Z0-9](?:[A-Z0-9]|[ ./-](?=[A-Z0-9])){4,24}"
 _LABELLED_ID = re.compile(

@@ -677,7 +677,8 @@ _TITLE_WORDS: Final = _words(
 
 
 # A quotation or bracket ends a name; code characters mean it was never one ("R + Rj").
-_NAME_STOP = re.compile(r"[ \t]*[\"\u201c\u201d(\[]")
+# Where a name ends: a quote or bracket, a tab or two spaces (the next column of a table).
+_NAME_STOP = re.compile(r"[ \t]*[\"\u201c\u201d(\[]|\t|  ")
 _CODE_CHARS = re.compile(r"[+=*/\\`<>|{}_~^$%]")
 
 

@@ -157,7 +157,7 @@ def test_reembed_switches_alias_without_failed_queries(ns: Namespace, tei: str) 
             s.opensearch,
             http,
             chunker,
-            target_generation="v3",
+            target_generation="v4",
             page=10,
             progress=lambda done, total: progress.append((done, total)),
         )
@@ -167,13 +167,13 @@ def test_reembed_switches_alias_without_failed_queries(ns: Namespace, tei: str) 
         thread.join(30)
         # drop_indices (teardown) removes what the alias points at; the rest is ours
         behind = set(client.indices.get_alias(name=alias))
-        for index in {old_index, f"{alias}-v3"} - behind:
+        for index in {old_index, f"{alias}-v4"} - behind:
             client.indices.delete(index=index, params={"ignore_unavailable": "true"})
 
-    assert list(client.indices.get_alias(name=alias)) == [f"{alias}-v3"]
+    assert list(client.indices.get_alias(name=alias)) == [f"{alias}-v4"]
     assert failures == []
     assert counts["match"] > 5 and counts["knn"] > 5 and counts["knn_new"] > 0
-    assert result.new_index == f"{alias}-v3"
+    assert result.new_index == f"{alias}-v4"
     assert result.old_indices == [old_index]
     assert result.documents == DOCS
     assert progress[-1] == (DOCS, DOCS)

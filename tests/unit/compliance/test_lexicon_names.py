@@ -109,6 +109,9 @@ def test_person_spans_end_at_quotes_and_never_hold_code() -> None:
     text = 'Stanton A. "Primer of Biostatistics"'
     assert clean_person_span(text, 0, len(text)) == (0, len("Stanton A."))
     assert clean_person_span("R + Rj", 0, 6) is None
+    header = "Anna Lind  Description                 Amount"
+    assert clean_person_span(header, 0, len(header)) == (0, len("Anna Lind"))  # next column
+    assert clean_person_span("Anna Lind\tStockholm", 0, 19) == (0, len("Anna Lind"))
 
 
 def test_detector_leaves_technical_text_alone(detector: PresidioDetector) -> None:

@@ -173,11 +173,26 @@ def test_cards_12_to_19_digits() -> None:
         ("passport no.", "C12345678"),
         ("ID document (CURP):", "KAXN160222HMNVZD08"),
         ("codice fiscale", "VRCCCL47R16G698J"),
+        ("T.C. Kimlik No:", "10000000146"),
+        ("Emirates ID", "784-1987-1234567-1"),
+        ("resident registration number", "900101-1234567"),
+        ("Teudat Zehut:", "123456782"),
+        ("PhilSys number", "1234-5678-9012-3456"),
+        ("KRA PIN", "A012345678Z"),
+        ("CNIC", "35202-1234567-1"),
+        ("citizen ID", "079201001234"),
+        ("kennitala", "120174-3399"),
+        ("cédula", "1.023.456.789"),
     ],
 )
 def test_labelled_national_ids(label: str, value: str) -> None:
     text = f"My {label} {value} if you need it."
     assert _found(find_labelled_ids(text), text) == [value]
+
+
+def test_build_and_ticket_acronyms_are_no_id_labels() -> None:
+    text = "The CI 2024-05 build, FIN 2024 results, PRN 2-4 hourly, DUI 2019-22 stats"
+    assert find_labelled_ids(text) == []
 
 
 def test_presidio_national_recognisers_run_on_english(detector: PresidioDetector) -> None:
