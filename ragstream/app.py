@@ -322,6 +322,4 @@ def build_app(settings: Settings, components: Components) -> faust.App:
     return app
 
 
-
-
 __all__ = ["Components", "build_app"]

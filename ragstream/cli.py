@@ -62,7 +62,6 @@ def _settings() -> Settings:
     return s
 
 
-
 def _stack(action: str, services: list[str]) -> None:
     script = REPO_ROOT / "compose" / "stack.sh"
     if not script.is_file():

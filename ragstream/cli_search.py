@@ -241,6 +241,7 @@ def register(app: typer.Typer) -> None:
     app.command("query")(query)
     app.command("eval")(evaluate)
 
+
 def snippet(chunk: str, query_text: str, width: int = 160) -> str:
     """About ``width`` characters of the chunk, centred on the first query word it contains."""
     flat = " ".join(chunk.split())

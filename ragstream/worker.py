@@ -61,9 +61,7 @@ def make_components(settings: Settings, client: OpenSearch) -> Components:
         return OpenSearchSink(settings.opensearch, client, max_retry_s=20.0)
 
     def dsr() -> DataSubjectService:
-        return DataSubjectService(
-            settings, client, KafkaTombstones(settings.kafka)
-        )
+        return DataSubjectService(settings, client, KafkaTombstones(settings.kafka))
 
     debezium = None
     if settings.debezium.topics:

@@ -16,6 +16,7 @@ fi
 
 echo "== lint"
 $BIN/ruff check .
+$BIN/ruff format --check --exclude "*.md" .
 $BIN/mypy
 
 started=0

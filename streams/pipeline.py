@@ -172,9 +172,7 @@ def sink_step(
     return run
 
 
-def dsr_step(
-    execute: Callable[[SubjectRequest], AuditRecord], max_event_bytes: int
-) -> StageFn:
+def dsr_step(execute: Callable[[SubjectRequest], AuditRecord], max_event_bytes: int) -> StageFn:
     """dsr -> carried out requests, each with its audit record."""
 
     def run(records: Sequence[RawRecord]) -> StageResult:
@@ -183,9 +181,7 @@ def dsr_step(
         for _, request in decoded.ok:
             record = execute(request)
             log.info("dsr_done", request_id=request.request_id, kind=request.kind)
-            result.outputs.append(
-                Output("audit", request.request_id.encode(), record.to_bytes())
-            )
+            result.outputs.append(Output("audit", request.request_id.encode(), record.to_bytes()))
         return result
 
     return run

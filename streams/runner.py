@@ -40,7 +40,6 @@ from schemas import DeadLetter
 log = get_logger(__name__)
 
 
-
 class TransientError(RuntimeError):
     """A dependency is unavailable; the same batch can be retried as it is."""
 

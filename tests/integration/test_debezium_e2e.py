@@ -182,8 +182,7 @@ def test_rows_flow_from_postgres_through_debezium_to_the_index(
         )
         conn.execute(f"DELETE FROM public.{name} WHERE id = 2")
         conn.execute(
-            f"INSERT INTO public.{name} VALUES (3, 'Fire drill', 'Twice a year. marker-four', "
-            "NULL)"
+            f"INSERT INTO public.{name} VALUES (3, 'Fire drill', 'Twice a year. marker-four', NULL)"
         )
 
     def changes_applied() -> dict[str, dict[str, Any]] | None:
