@@ -146,10 +146,13 @@ def fault_connector_kill(run: Run) -> float:
     return time.time()
 
 
+BROKER_DOWN_S = float(os.environ.get("RAGSTREAM_RELIABILITY_BROKER_DOWN_S", "5"))
+
+
 def fault_broker_kill(run: Run) -> float:
-    """kill -9 the Kafka broker; restart it five seconds later."""
+    """kill -9 the Kafka broker; restart it five seconds later (``BROKER_DOWN_S``)."""
     os.kill(_stack_pid("kafka"), signal.SIGKILL)
-    time.sleep(5)
+    time.sleep(BROKER_DOWN_S)
     _stack("up", "kafka")
     return time.time()
 
