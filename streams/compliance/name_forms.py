@@ -20,6 +20,7 @@ from typing import Final
 
 from streams.compliance.lexicon import NOT_NAMES, NameLexicon, fold_word, lexicon
 from streams.compliance.lexicon_names import (
+    _NOT_LONE_LABELS,
     _PLACE_WORDS,
     _countries,
 )
@@ -78,24 +79,9 @@ _LONE_WORD = re.compile(
     rf"(?<![\w@./'\u2019-])(?P<w>[{_UP}][{_LOW}]{{3,}}|[{_UP}]{{5,}})"
     rf"(?![\w@/'\u2019-]|\.\w)"
 )
-# Model entities a lone word inside them is not a person: dates, places, products, works.
-_NOT_LONE: Final = frozenset(
-    {
-        "GPE",
-        "LOC",
-        "LOCATION",
-        "FAC",
-        "DATE",
-        "TIME",
-        "DATE_TIME",
-        "PRODUCT",
-        "EVENT",
-        "WORK_OF_ART",
-        "LAW",
-        "NORP",
-        "LANGUAGE",
-    }
-)
+# Model entities a lone word inside them is not a person: dates, places, products, works,
+# peoples and languages.
+_NOT_LONE: Final = _NOT_LONE_LABELS | {"NORP", "LANGUAGE"}
 
 
 # One more word of a company name ("Pöschl & Mayr GmbH", "Romiti, Mascheroni e Visintini").
