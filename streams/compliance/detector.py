@@ -41,6 +41,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from streams.compliance.addresses import STREET_ADDRESS, find_addresses
 from streams.compliance.derived_names import derived_names
 from streams.compliance.entities import NATIONAL_ENTITIES
+from streams.compliance.eponyms import named_thing
 from streams.compliance.groups import is_group_word
 from streams.compliance.identifiers import find_identifiers
 from streams.compliance.lexicon import NOT_NAMES, lexicon
@@ -250,7 +251,12 @@ def refine_persons(
     dropped = set(unsupported(text, [s for s in model if s not in supported], confirmed))
     kept = [d for d in kept if d.entity_type != PERSON or (d.start, d.end) not in dropped]
     extra = [Detection(PERSON, n.start, n.end, n.score) for n in names]
-    persons = [d for d in kept + extra if d.entity_type != PERSON or not _never_a_name(text, d)]
+    persons = [
+        d
+        for d in kept + extra
+        if d.entity_type != PERSON
+        or not (_never_a_name(text, d) or named_thing(text, d.start, d.end))
+    ]
     spans = [(d.start, d.end) for d in persons if d.entity_type == PERSON]
     persons += [
         Detection(PERSON, n.start, n.end, n.score)

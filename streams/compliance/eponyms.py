@@ -1,0 +1,99 @@
+"""Things named after people: a name that heads a method, a law or a place is no person.
+
+"Kaiser window", "Wald distribution", "Kalman filters", "Dijkstra's algorithm", "Down
+syndrome", "Nelson Room", "Alan Turing Memorial Lecture": the name is an eponym there, and
+pseudonymising it wrecks technical, clinical and event text without protecting anyone.
+
+A PERSON span is such a thing when its last word, or the word right after it, is one of a
+closed set of head nouns. Nouns that also follow a person's name in personal text ("Anna's
+test results", "John's number", "Maria's model") are not in the set, and a possessive
+counts only before nouns nobody owns ("Newton's method", not "Anna's room").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# Mathematics, statistics, science, medicine: "X window", "X's theorem".
+_SCIENCE: Final = (
+    "theorem|theorems|lemma|conjecture|algorithm|algorithms|inequality|equation|equations"
+    "|formula|transform|transforms|transformation|paradox|principle|constant|criterion"
+    "|distribution|distributions|window|windows|filter|filters|filtering|chain|chains"
+    "|process|processes|integral|integrals|polynomial|polynomials|kernel|estimator"
+    "|statistic|coefficient|coefficients|syndrome|disease|effect|hypothesis|manifold"
+    "|operator|operators|matrix|matrices|series|space|spaces|curve|correction|method"
+    "|methods|decomposition|iteration|quadrature|interpolation|approximation|function"
+    "|functions|test|tests|sampler|sampling|walk|noise|variable|variables|norm|ratio"
+    "|scale|index|distance|divergence|entropy|model|models|machine|graph|graphs|tree|trees"
+    "|code|codes|transformation|identity|bound|bounds|limit|form|forms|measure|measures"
+    "|number|numbers|rule|sign|reflex|procedure|maneuver|manoeuvre|classification"
+)
+# Places, events and honours named after people: "Nelson Room", "Turing Memorial Lecture".
+_NAMED: Final = (
+    "room|hall|ward|wing|lecture|lectures|keynote|building|centre|center|prize|award"
+    "|awards|medal|fellowship|foundation|institute|library|theatre|theater|memorial"
+    "|museum|gallery|lab|laboratory|school|college|university|hospital|station|airport"
+    "|stadium|arena|pavilion|lounge|auditorium|trophy|cup|scholarship|professorship"
+    "|chair|collection|archive|suite|house|tower|bridge|square|garden|gardens|park"
+)
+# Nouns a person may own in personal text: after a possessive they say nothing.
+_OWNED: Final = frozenset(
+    [
+        "test",
+        "tests",
+        "number",
+        "numbers",
+        "rule",
+        "sign",
+        "model",
+        "models",
+        "code",
+        "codes",
+        "form",
+        "forms",
+        "room",
+        "suite",
+        "house",
+        "garden",
+        "chair",
+        "collection",
+        "ward",
+        "effect",
+        "function",
+        "limit",
+        "identity",
+        "measure",
+        "noise",
+        "walk",
+        "process",
+        "machine",
+        "tree",
+        "trees",
+        "space",
+    ]
+)
+
+_AFTER = re.compile(
+    rf"(?P<poss>['\u2019]s)?[ \t]+(?:[A-Z][a-z]+[ \t]+)?(?P<noun>(?i:{_SCIENCE}|{_NAMED}))\b"
+)
+_LAST_WORD = re.compile(rf"(?i:{_SCIENCE}|{_NAMED})")
+
+
+def named_thing(text: str, start: int, end: int) -> bool:
+    """Whether the PERSON span ``text[start:end]`` names a thing after someone."""
+    words = text[start:end].split()
+    if len(words) >= 2 and _LAST_WORD.fullmatch(words[-1]) and words[-1][:1].isupper():
+        return True  # "Marie Curie Keynote", "Nelson Room" inside the span
+    m = _AFTER.match(text, end)
+    if m is None:
+        return False
+    noun = m.group("noun").lower()
+    if m.group("poss") and noun in _OWNED:
+        return False  # "Anna's test", "John's number"
+    between = text[end : m.start("noun")]
+    if re.search(r"[A-Z]", between):
+        # "Anna Smith Memorial Lecture" reads as named after; "Anna Smith Test" too, but a
+        # second capitalised word before a lower-case noun is the start of something else
+        return m.group("noun")[:1].isupper()
+    return True
