@@ -4,8 +4,9 @@
 syndrome", "Nelson Room", "Alan Turing Memorial Lecture": the name is an eponym there, and
 pseudonymising it wrecks technical, clinical and event text without protecting anyone.
 
-A PERSON span is such a thing when its last word, or the word right after it, is one of a
-closed set of head nouns. Nouns that also follow a person's name in personal text ("Anna's
+A PERSON span is such a thing when its last word, or the word right after it (one space
+between: a tab or more spaces is the next field of a form or table), is one of a closed set
+of head nouns. Nouns that also follow a person's name in personal text ("Anna's
 test results", "John's number", "Maria's model") are not in the set, and a possessive
 counts only before nouns nobody owns ("Newton's method", not "Anna's room").
 """
@@ -74,9 +75,7 @@ _OWNED: Final = frozenset(
     ]
 )
 
-_AFTER = re.compile(
-    rf"(?P<poss>['\u2019]s)?[ \t]+(?:[A-Z][a-z]+[ \t]+)?(?P<noun>(?i:{_SCIENCE}|{_NAMED}))\b"
-)
+_AFTER = re.compile(rf"(?P<poss>['\u2019]s)? (?:[A-Z][a-z]+ )?(?P<noun>(?i:{_SCIENCE}|{_NAMED}))\b")
 _LAST_WORD = re.compile(rf"(?i:{_SCIENCE}|{_NAMED})")
 
 

@@ -40,6 +40,8 @@ def test_things_named_after_people(text: str, value: str) -> None:
         ("John's number is 0170 555 0101.", "John"),
         ("Call Anna Lind tomorrow about the window.", "Anna Lind"),
         ("Dr. Anna Lind, Room 204", "Anna Lind"),
+        ("Patient: Anna Lind    Ward 5    Bed 2", "Anna Lind"),
+        ("Anna Lind\tRoom 12", "Anna Lind"),
         ("Maria's room is on the second floor.", "Maria"),
     ],
 )
