@@ -16,6 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from streams.compliance.lexicon import lexicon
 from streams.compliance.recognizers import offline_tld_extractor
 
 EMAIL = "EMAIL_ADDRESS"
@@ -39,8 +42,18 @@ _EMAIL = re.compile(
 )
 _OBFUSCATED = re.compile(
     r"(?i)(?<![\w.-])[\w.+-]+[ \t]*[\[(<{][ \t]*at[ \t]*[\])>}][ \t]*[\w-]+"
-    r"(?:[ \t]*[\[(<{][ \t]*dot[ \t]*[\])>}][ \t]*[\w-]+)+"
+    r"(?:(?:[ \t]*[\[(<{][ \t]*dot[ \t]*[\])>}][ \t]*[\w-]+)+|(?:\.[\w-]+)+)"
 )
+# Mailing-list archives (Pipermail, Mailman) write "guido at python.org": a local part, the
+# word "at" and a lower-case domain with a public suffix. "meet at python.org" and "look at
+# example.com" are prose: a local part of letters only must be no English word.
+_ARCHIVED = re.compile(
+    r"(?<![\w.+@-])(?P<local>[A-Za-z0-9][\w.+-]{0,63}) at "
+    r"(?P<domain>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+)"
+    r"(?![\w@-]|\.\w)"
+)
+# A word this frequent in English is prose before "at", not a user name ("meet", "look").
+ENGLISH_WORD_RANK: Final = 30000
 EMAIL_SCORE_PUBLIC: Final = 1.0
 EMAIL_SCORE_PRIVATE: Final = 0.8
 
@@ -56,7 +69,21 @@ def find_emails(text: str) -> list[Span]:
         )
     for m in _OBFUSCATED.finditer(text):
         out.append(Span(EMAIL, m.start(), m.end(), EMAIL_SCORE_PRIVATE))
+    for m in _ARCHIVED.finditer(text):
+        if _archived_address(m.group("local"), m.group("domain")):
+            out.append(Span(EMAIL, m.start(), m.end(), EMAIL_SCORE_PRIVATE))
     return out
+
+
+def _archived_address(local: str, domain: str) -> bool:
+    if offline_tld_extractor()(domain).suffix == "":
+        return False
+    if re.search(r"[\d._+-]", local):
+        return True  # "guido.van.rossum", "jdoe42": no word of prose looks like that
+    if local.lower() in STOP_WORDS:
+        return False
+    info = lexicon().lookup(local)
+    return info is None or not (0 < info.english_rank <= ENGLISH_WORD_RANK)
 
 
 _CARD = re.compile(r"(?<![\w+./-])(?:\d[ -]?){11,18}\d(?![\w/-]|[.,]\d)")

@@ -145,6 +145,23 @@ def test_emails_of_any_shape(email: str) -> None:
 def test_obfuscated_email() -> None:
     text = "write to jane.doe [at] example [dot] org"
     assert _found(find_emails(text), text) == ["jane.doe [at] example [dot] org"]
+    text = "or jane(at)uni-bonn.de"
+    assert _found(find_emails(text), text) == ["jane(at)uni-bonn.de"]
+
+
+def test_addresses_as_mailing_list_archives_write_them() -> None:
+    """Pipermail and Mailman archives print "guido at python.org"; prose says "meet at"."""
+    text = (
+        "From: guido at python.org (Guido van Rossum)\n"
+        "On Tue, jdoe42 at mail.example.co.uk wrote:\n"
+        "> Post to numpy-discussion at scipy.org, docs are available at docs.python.org;\n"
+        "> look at example.com or meet at python.org. Build at acme.local."
+    )
+    assert _found(find_emails(text), text) == [
+        "guido at python.org",
+        "jdoe42 at mail.example.co.uk",
+        "numpy-discussion at scipy.org",
+    ]
 
 
 def test_cards_12_to_19_digits() -> None:
