@@ -313,6 +313,14 @@ class _Ranked:
     bm25_rank: dict[str, int] = field(default_factory=dict)
     knn_rank: dict[str, int] = field(default_factory=dict)
 
+    def add(self, h: dict[str, Any]) -> str:
+        """Append one search hit in order; returns its chunk id."""
+        cid: str = h["_id"]
+        self.ids.append(cid)
+        self.scores[cid] = float(h["_score"] or 0.0)
+        self.sources[cid] = h["_source"]
+        return cid
+
     def hit(self, cid: str) -> Hit:
         src = self.sources[cid]
         return Hit(
@@ -521,10 +529,7 @@ class HybridSearcher:
         out = _Ranked()
         ranks = out.bm25_rank if leg == "bm25" else out.knn_rank
         for rank, h in enumerate(hits, start=1):
-            out.ids.append(h["_id"])
-            out.scores[h["_id"]] = float(h["_score"] or 0.0)
-            out.sources[h["_id"]] = h["_source"]
-            ranks[h["_id"]] = rank
+            ranks[out.add(h)] = rank
         return out
 
     def _hybrid(
@@ -555,9 +560,7 @@ class HybridSearcher:
                 self._server = True
                 out = _Ranked()
                 for h in resp["hits"]["hits"]:
-                    out.ids.append(h["_id"])
-                    out.scores[h["_id"]] = float(h["_score"] or 0.0)
-                    out.sources[h["_id"]] = h["_source"]
+                    out.add(h)
                 return out
         return self._client_fused(text, vector, size, filt, text_match)
 

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from streams.compliance.persons import line_spans
+
 STREET_ADDRESS = "STREET_ADDRESS"
 
 SCORE_TYPED: Final = 0.75
@@ -349,11 +351,7 @@ _POSTCODE_ALONE = re.compile(r"[ \t]*(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|\d{
 def _layout(text: str) -> list[AddressSpan]:
     """Street parts right before a postcode-and-city part (same line or the line above)."""
     out: list[AddressSpan] = []
-    lines: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        lines.append((pos, pos + len(line)))
-        pos += len(line) + 1
+    lines = line_spans(text)
     parts_of = [_parts(text[s:e], s) for s, e in lines]
     for li, parts in enumerate(parts_of):
         pi = next((i for i in range(len(parts)) if _is_postcode_part(text, parts, i)), None)

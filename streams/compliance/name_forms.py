@@ -33,6 +33,7 @@ from streams.compliance.persons import (
     _cells,
     _strip_cell,
     is_company,
+    line_spans,
     looks_like_name,
 )
 
@@ -170,15 +171,6 @@ _DELIMITERS: Final = ("|", "\t", ";", ",")
 _MIN_ROWS: Final = 3
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    out = []
-    pos = 0
-    for line in text.split("\n"):
-        out.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return out
-
-
 def _blocks(
     text: str, lines: Sequence[tuple[int, int]], delim: str
 ) -> list[list[list[tuple[int, int]]]]:
@@ -207,7 +199,7 @@ def column_names(text: str, persons: Sequence[tuple[int, int]]) -> list[NameSpan
     if not persons:
         return []
     out: list[NameSpan] = []
-    lines = _lines(text)
+    lines = line_spans(text)
     for delim in _DELIMITERS:
         for rows in _blocks(text, lines, delim):
             for ci in range(len(rows[0])):

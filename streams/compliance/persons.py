@@ -510,6 +510,16 @@ _DELIMITERS = (",", ";", "\t", "|")
 _CELL_NAME = re.compile(rf"(?:{_TITLES}[ \t]+)?{_NAME_BODY}(?:,[ \t]*{_NAME_BODY})?")
 
 
+def line_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line of ``text``, without its newline."""
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
 def _cells(line: str, offset: int, delimiter: str) -> list[tuple[int, int]]:
     """Cell spans of one delimited line (double quotes protect delimiters)."""
     out = []
@@ -537,11 +547,7 @@ def table_names(text: str) -> list[NameSpan]:
     """Cells of name columns in delimited tables: a header line naming the column
     ("name", "customer", "guest"...), then rows with the same number of cells."""
     out: list[NameSpan] = []
-    lines: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        lines.append((pos, pos + len(line)))
-        pos += len(line) + 1
+    lines = line_spans(text)
     li = 0
     while li < len(lines):
         ls, le = lines[li]
