@@ -605,14 +605,9 @@ class World:
             iban = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
         return iban
 
-    def persona(self, loc: str | None = None) -> Persona:
+    def _birth_and_ip(self, fk: Faker) -> tuple[str, str]:
+        """A date of birth (ages 18 to 85) in one of five layouts, and an IP address."""
         rng = self.rng
-        loc = loc or rng.choice(LOCALES)
-        self.used.append(loc)
-        fk = self.fakers[loc]
-        first, last, full, title, pronoun = self._name(loc)
-        street, city_line, city = self._address(loc)
-        nid_label, nid = self._national_id(loc)
         dob = _date_of_birth(fk.random, 18, 85)
         dob_text = rng.choice(
             [
@@ -624,6 +619,17 @@ class World:
             ]
         )
         ip = str(self.en.ipv4_public()) if rng.random() < 0.8 else str(self.en.ipv6())
+        return dob_text, ip
+
+    def persona(self, loc: str | None = None) -> Persona:
+        rng = self.rng
+        loc = loc or rng.choice(LOCALES)
+        self.used.append(loc)
+        fk = self.fakers[loc]
+        first, last, full, title, pronoun = self._name(loc)
+        street, city_line, city = self._address(loc)
+        nid_label, nid = self._national_id(loc)
+        dob_text, ip = self._birth_and_ip(fk)
         return Persona(
             locale=loc,
             first=first,
@@ -4840,17 +4846,7 @@ class World6(World):
             last = kin
         street, city_line, city = self._address(home)
         nid_label, nid = self._national_id(home)
-        dob = _date_of_birth(fk.random, 18, 85)
-        dob_text = rng.choice(
-            [
-                dob.strftime("%d/%m/%Y"),
-                dob.isoformat(),
-                dob.strftime("%d %B %Y"),
-                dob.strftime("%B %d, %Y"),
-                dob.strftime("%d.%m.%Y"),
-            ]
-        )
-        ip = str(self.en.ipv4_public()) if rng.random() < 0.8 else str(self.en.ipv6())
+        dob_text, ip = self._birth_and_ip(fk)
         return Resident(
             locale=loc,
             first=first,
