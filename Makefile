@@ -57,7 +57,7 @@ $(STAMP): pyproject.toml requirements.lock requirements-nodeps.txt | $(BIN)/pyth
 	$(BIN)/python -m pip install -q --require-hashes -r <(echo "pip==$(PIP_VERSION) --hash=sha256:$(PIP_SHA256)")
 	$(BIN)/pip install -q --require-hashes -r requirements.lock
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
-	$(BIN)/pip install -q --no-deps --require-hashes -r requirements-nodeps.txt
+	$(BIN)/pip install -q --no-deps --ignore-requires-python --require-hashes -r requirements-nodeps.txt
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install ragstream from requirements.lock (hash-checked)

