@@ -2,6 +2,13 @@
 
     .venv/bin/python -m bench.retrieval.corpus     # (re)builds bench/retrieval/data/
     .venv/bin/python -m bench.retrieval.run --out bench/results
+    .venv/bin/python -m bench.retrieval.run --data bench/retrieval/data-debian  # second set
+
+``--data DIR`` runs the same benchmark on another judged set in the same format
+(``docs.jsonl``, ``queries.jsonl``, ``qrels.tsv``): the Debian package descriptions of
+``bench/retrieval/debian.py`` (``data-debian``: prose under a title, queries that share the
+documents' terms about half the time). Its results go to ``retrieval-debian.json`` / ``.md``
+(``retrieval-NAME`` for ``data-NAME``), so that the NumPy set's ``retrieval.json`` stays.
 
 Against the real OpenSearch (settings as usual, e.g. RAGSTREAM_OPENSEARCH__URL), in fresh
 indices that are dropped at the end (``--keep`` leaves them, for ``ragstream eval``):
@@ -68,6 +75,14 @@ from streams.sinks.opensearch import OpenSearchSink
 from streams.stages import ChunkEmbedStage
 
 DATA = Path(__file__).resolve().parent / "data"
+#: Other judged sets: directory name -> (what the documents are, how they were made, queries).
+SETS = {
+    "data-debian": (
+        "Debian package descriptions",
+        "bench/retrieval/debian.py",
+        "bench/retrieval/data-debian/topics.tsv",
+    ),
+}
 REPO = Path(__file__).resolve().parents[2]
 TARGET_MARGIN = 0.03
 REEMBED_TARGET = 0.02
@@ -140,12 +155,14 @@ class CountingEmbedder:
             np.savez(self._path, keys=np.array(keys), vecs=vecs.astype(np.float32))
 
 
-def clean_docs(rows: Sequence[dict[str, Any]]) -> list[CleanDocument]:
+def clean_docs(
+    rows: Sequence[dict[str, Any]], source_id: str = "numpy-docs"
+) -> list[CleanDocument]:
     when = datetime(2026, 1, 1, tzinfo=UTC)
     return [
         CleanDocument(
             event_id=f"bench-{r['id']}",
-            source_id="numpy-docs",
+            source_id=source_id,
             document_id=r["id"],
             op=Op.UPSERT,
             version=1,
@@ -434,17 +451,34 @@ NOT_ADOPTED = [
 ]
 
 
+def results_name(data: Path) -> str:
+    """``retrieval`` for the NumPy set, ``retrieval-NAME`` for ``data-NAME`` (or any DIR)."""
+    if data.resolve() == DATA:
+        return "retrieval"
+    return "retrieval-" + data.resolve().name.removeprefix("data-")
+
+
 def render(p: dict[str, Any]) -> str:
     """The Markdown report of a results payload (``retrieval.json``)."""
     index, fusion = p["chosen"]["index"], p["chosen"]["hybrid"]
     rep = {n: s["report"] for n, s in p["variants"][index]["search"].items()}
+    judged_set = p.get("set")
+    if judged_set:
+        title = f"# Retrieval benchmark, {judged_set['documents']} ({p['generated']})"
+        command = f"`python -m bench.retrieval.run --data {judged_set['data']}`"
+        corpus = f"({judged_set['documents']}, `{judged_set['made_by']}`)"
+        topics = f"`{judged_set['queries']}`"
+    else:
+        title = f"# Retrieval benchmark ({p['generated']})"
+        command = "`python -m bench.retrieval.run`"
+        corpus = f"(NumPy {p['numpy']} reference, `bench/retrieval/corpus.py`)"
+        topics = "`bench/retrieval/topics.py`"
     lines = [
-        f"# Retrieval benchmark ({p['generated']})",
+        title,
         "",
-        f"`python -m bench.retrieval.run`: commit {p['commit']}; {p['documents']} documents "
-        f"(NumPy {p['numpy']} reference, `bench/retrieval/corpus.py`), "
+        f"{command}: commit {p['commit']}; {p['documents']} documents {corpus}, "
         f"{p['queries']['tune']} tune + {p['queries']['report']} report queries "
-        f"(hand-written, `bench/retrieval/topics.py`), {p['judgments']} graded judgments; "
+        f"(hand-written, {topics}), {p['judgments']} graded judgments; "
         f"OpenSearch 2.19 (single node, shared with other test suites: ms/query are rough), "
         f"int8 MiniLM; k = {p['k_documents']} documents from the best {p['pool_chunks']} chunks; "
         f"{p['cpus']} CPUs, Python {p['python']}; whole run {p['run_seconds']:.0f} s.",
@@ -505,19 +539,26 @@ def render(p: dict[str, Any]) -> str:
         ]
     if not t["met"]:
         lines += [
-            f"Why: on these paraphrased queries BM25 trails k-NN by "
+            ("Why: on these queries" if judged_set else "Why: on these paraphrased queries")
+            + " BM25 trails k-NN by "
             f"{rep['knn']['ndcg@10'] - rep['bm25']['ndcg@10']:.2f} nDCG@10 over chunks and "
             + (
                 f"{rep['knn']['ndcg@10'] - rep[DOC_BM25]['ndcg@10']:.2f} over whole documents "
                 if DOC_BM25 in rep
                 else ""
             )
-            + "(the queries avoid the documents' words by design), so fusion has little to "
+            + (
+                "(half the queries paraphrase their documents)"
+                if judged_set
+                else "(the queries avoid the documents' words by design)"
+            )
+            + ", so fusion has little to "
             f"add: the chosen hybrid is {rep[fusion]['ndcg@10'] - rep['knn']['ndcg@10']:+.4f} "
             "over k-NN on the report half.",
             "",
         ]
-    lines += [*NOT_ADOPTED, ""]
+    if not judged_set:
+        lines += [*NOT_ADOPTED, ""]
     lines += [
         "## Every variant (tune and report halves)",
         "",
@@ -555,10 +596,18 @@ def render(p: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="judged set: docs.jsonl, queries.jsonl, qrels.tsv (default: the NumPy set)",
+    )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/ragstream-bench-vectors"))
     parser.add_argument("--keep", action="store_true", help="leave the indices")
     parser.add_argument(
-        "--render", type=Path, help="only write retrieval.md again from this retrieval.json"
+        "--render",
+        type=Path,
+        help="only write retrieval.md again from this retrieval.json (NAME.md from NAME.json)",
     )
     parser.add_argument(
         "--variants",
@@ -568,16 +617,18 @@ def main() -> None:
     args = parser.parse_args()
     if args.render:
         text = render(json.loads(args.render.read_text(encoding="utf-8")))
-        (args.out / "retrieval.md").write_text(text, encoding="utf-8")
+        (args.out / f"{args.render.stem}.md").write_text(text, encoding="utf-8")
         return
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     t0 = time.perf_counter()
     settings = Settings()
-    rows = [json.loads(line) for line in (DATA / "docs.jsonl").read_text().splitlines()]
-    docs = clean_docs(rows)
-    qrels: Qrels = load_qrels(DATA / "qrels.tsv")
-    tune = load_queries(DATA / "queries.jsonl", "tune")
-    report = load_queries(DATA / "queries.jsonl", "report")
+    data: Path = args.data
+    name = results_name(data)
+    rows = [json.loads(line) for line in (data / "docs.jsonl").read_text().splitlines()]
+    docs = clean_docs(rows) if name == "retrieval" else clean_docs(rows, f"bench-{name}")
+    qrels: Qrels = load_qrels(data / "qrels.tsv")
+    tune = load_queries(data / "queries.jsonl", "tune")
+    report = load_queries(data / "queries.jsonl", "report")
     embedder = CountingEmbedder(settings, args.cache)
     embedder.warm_up()
     queries = [(q.id, q.text) for q in [*tune, *report]]
@@ -653,6 +704,7 @@ def main() -> None:
         tune,
         report,
         qrels,
+        data,
     )
 
 
@@ -678,6 +730,7 @@ def write_results(
     tune: Sequence[Any],
     report: Sequence[Any],
     qrels: Qrels,
+    data: Path = DATA,
 ) -> None:
     search = results["variants"][chosen_index]["search"]
     rep = {name: search[name]["report"] for name in search}
@@ -737,10 +790,22 @@ def write_results(
         },
         "reembed": reembed_stats,
     }
+    name = results_name(data)
+    if name != "retrieval":
+        where = data.resolve()
+        rel = str(where.relative_to(REPO)) if where.is_relative_to(REPO) else str(where)
+        documents, made_by, queries = SETS.get(where.name, (where.name, rel, rel))
+        payload["set"] = {
+            "name": name,
+            "data": rel,
+            "documents": documents,
+            "made_by": made_by,
+            "queries": queries,
+        }
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "retrieval.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    (out_dir / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     text = render(payload)
-    (out_dir / "retrieval.md").write_text(text, encoding="utf-8")
+    (out_dir / f"{name}.md").write_text(text, encoding="utf-8")
     print(text)
 
 
