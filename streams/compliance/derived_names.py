@@ -12,7 +12,12 @@ in forms no name rule sees:
   name's whole word already).
 
 And user names after their labels ("AD username:", "login:", "acct"), whatever they look
-like. Every such span is PERSON: it identifies the person as much as the name does.
+like; after the actor fields of ticket and log systems ("Requested by:", "Assignee:",
+"Author:") when they look like a login and are no English word; and, in a text that names
+someone, logins made of a name with no name found: ``carolyn.bell``, ``g.smith``,
+``artur_machado`` (a known given name or an initial, then a known surname or a word no
+English dictionary holds). Every such span is PERSON: it identifies the person as much as
+the name does.
 """
 
 from __future__ import annotations
@@ -23,7 +28,13 @@ from typing import Final
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from streams.compliance.lexicon import NOT_NAMES, NameLexicon, fold_word, lexicon
+from streams.compliance.lexicon import (
+    COMMON_WORD_RANK,
+    NOT_NAMES,
+    NameLexicon,
+    fold_word,
+    lexicon,
+)
 from streams.compliance.persons import NameSpan
 
 DERIVED_SCORE: Final = 0.7
@@ -36,6 +47,19 @@ _LABELLED = re.compile(
     r"(?i:(?:ad|ldap|windows|network|unix|login|user|system|sam)?[ \t]*"
     r"(?:user[ \t]*name|username|user[ \t]*id|login|account[ \t]*name|acct|samaccountname"
     r"|uid))[ \t]*[:=#][ \t]*(?P<t>[a-z][a-z0-9._-]{2,30}[a-z0-9])(?![\w@])"
+)
+# Actor fields of ticket, review and log systems, followed by a login ("Requested by: a.blaha").
+_ACTOR = re.compile(
+    r"(?i:requested[ \t]+by|requester|assignee|assigned[ \t]+to|approved[ \t]+by|approver"
+    r"|created[ \t]+by|opened[ \t]+by|closed[ \t]+by|resolved[ \t]+by|submitted[ \t]+by"
+    r"|modified[ \t]+by|changed[ \t]+by|updated[ \t]+by|reported[ \t]+by|reporter|author"
+    r"|owner|reviewer|reviewed[ \t]+by)[ \t]*[:=][ \t]*(?P<t>[a-z][a-z0-9._-]{2,30}[a-z0-9])"
+    r"(?![\w@(/])"
+)
+# given.surname, g.surname, given_surname, surname-given: one separator, lower case.
+_LOGIN = re.compile(
+    r"(?<![\w@.+/`'-])(?P<t>(?P<a>[a-z]+)(?P<sep>[._-])(?P<b>[a-z]+(?:-[a-z]+)?))"
+    r"(?![\w@/(`'-]|\.\w)"
 )
 _CAPITALISED = re.compile(r"(?<![\w-])(?P<t>[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]{2,})(?![\w-])")
 
@@ -80,6 +104,17 @@ def derived_names(
         for m in _LABELLED.finditer(text)
         if m.group("t") not in STOP_WORDS
     ]
+    out += [
+        NameSpan(m.start("t"), m.end("t"), DERIVED_SCORE)
+        for m in _ACTOR.finditer(text)
+        if _login_shaped(m.group("t"), lex)
+    ]
+    if names:
+        out += [
+            NameSpan(m.start("t"), m.end("t"), DERIVED_SCORE)
+            for m in _LOGIN.finditer(text)
+            if _name_login(m.group("a"), m.group("b"), lex)
+        ]
     forms: set[str] = set()
     given_words: set[str] = set()
     whole_words: set[str] = set()
@@ -112,3 +147,58 @@ def derived_names(
             continue  # "Heat" (Heather), "Mark" (Markus): words first
         out.append(NameSpan(m.start("t"), m.end("t"), DERIVED_SCORE))
     return out
+
+
+def _frequent(word: str, lex: NameLexicon) -> bool:
+    """A frequent English word (also when it is a name: "mark", "bell")."""
+    info = lex.lookup(word)
+    return word in STOP_WORDS or (info is not None and 0 < info.english_rank <= COMMON_WORD_RANK)
+
+
+# Accounts of systems and teams, not people.
+_SYSTEM_ACCOUNTS: Final = frozenset(
+    [
+        "admin",
+        "administrator",
+        "root",
+        "system",
+        "sysadmin",
+        "svc",
+        "service",
+        "bot",
+        "jenkins",
+        "nobody",
+        "unassigned",
+        "anonymous",
+        "guest",
+        "ops",
+        "devops",
+        "infra",
+        "helpdesk",
+        "servicedesk",
+    ]
+)
+
+
+def _login_shaped(token: str, lex: NameLexicon) -> bool:
+    """A person's login rather than a word or a system account ("nobody", "admin")."""
+    parts = [p for p in re.split(r"[._-]", token) if len(p) > 1]
+    return not any(_frequent(p, lex) or p in _SYSTEM_ACCOUNTS for p in parts)
+
+
+def _name_login(given: str, surname: str, lex: NameLexicon) -> bool:
+    """``given.surname`` of a one-separator login: a known given name or an initial, then a
+    surname ("carolyn.bell", "ewelina.kulis", "g.smith", "l.clare-goulding"). An initial or
+    a given name that is a frequent English word ("mark", "max") needs a known surname that
+    is not one, so code ("x.shape", "f.close", "max.norm", "anna.data") is no login."""
+    parts = surname.split("-")
+    if len(surname) < 3 or any(p in NOT_NAMES or p in _SYSTEM_ACCOUNTS for p in parts):
+        return False
+    infos = [lex.lookup(p) for p in parts]
+    known = any(i is not None and i.surname(max_rank=8000) for i in infos)
+    if len(given) == 1 or _frequent(given, lex):
+        return known and not any(_frequent(p, lex) for p in parts)
+    g_info = lex.lookup(given)
+    if len(given) < 3 or g_info is None or not g_info.given(max_rank=8000):
+        return False
+    return all(i is None or (not i.is_common_word and (known or not i.english_rank)) for i in infos)

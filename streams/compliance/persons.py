@@ -295,6 +295,8 @@ def email_names(text: str, folded: str | None = None) -> list[NameSpan]:
 def _name_span(m: re.Match[str], text: str, min_words: int) -> NameSpan | None:
     name = m.group("name")
     start = m.start("name")
+    # A tab or two spaces end a name (the next column: "Line  Description    Amount").
+    name = re.split(r"\t|  ", name, maxsplit=1)[0]
     # An initial is only part of a name when a full word follows it.
     words = _tokens(name)
     while words and len(words[-1].rstrip(".")) == 1:

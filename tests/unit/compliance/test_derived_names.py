@@ -34,3 +34,26 @@ def test_detector_pseudonymises_the_handle_of_a_named_person(detector: PresidioD
     [found] = detector.detect([text])
     persons = {text[d.start : d.end] for d in found if d.entity_type == "PERSON"}
     assert {"Peder Koch", "kochp"} <= persons
+
+
+def test_logins_after_actor_fields_and_logins_made_of_a_name() -> None:
+    """A ticket names its requester and approver by login; a login made of a given name (or
+    an initial) and a surname is a person even when the name itself is not in the text."""
+    text = (
+        "Requested for: Harold Wallace    Requested by: a.blaha\n"
+        "Assignee: nobody   Owner: admin   Reviewer: team-infra   Author: jdoe42\n"
+        "cc carolyn.bell, artur.machado, g.smith, ewelina.kulis and l.clare-goulding\n"
+    )
+    found = {text[n.start : n.end] for n in derived_names(text, ["Harold Wallace"])}
+    assert {"a.blaha", "jdoe42", "carolyn.bell", "artur.machado", "g.smith"} <= found
+    assert {"ewelina.kulis", "l.clare-goulding"} <= found
+    assert not found & {"nobody", "admin", "team-infra"}
+
+
+def test_code_is_not_a_login() -> None:
+    """Dotted code in a text that names someone stays: attributes, modules, methods."""
+    text = (
+        "Reviewed with Harold Wallace: numpy.linalg, os.path, x.shape, max.norm, f.close, "
+        "s.bell, mark.parametrize, anna.data, data_frame, user.name and e.g. rose.config."
+    )
+    assert [text[n.start : n.end] for n in derived_names(text, ["Harold Wallace"])] == []

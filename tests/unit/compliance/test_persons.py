@@ -185,3 +185,12 @@ def test_policy_not_person_extends_list(settings: object, detector: PresidioDete
     text = "Contact: Acme Cloud"
     assert [f.entity_type for f in plain.redact_text([text])[0].findings] == ["PERSON"]
     assert engine.redact_text([text])[0].findings == ()
+
+
+def test_a_name_found_from_context_ends_at_the_next_column() -> None:
+    """A contact identifier on the next line does not make a table header a name."""
+    from streams.compliance.persons import contact_block_names
+
+    text = "Line  Description                Amount\n1a    Wages (employer no. 71-3347690)"
+    anchor = text.index("71-3347690")
+    assert contact_block_names(text, [(anchor, anchor + 10)]) == []
