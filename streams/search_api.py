@@ -26,17 +26,23 @@ from streams.embedding import Embedder, make_embedder
 from streams.query import DocumentHit, HybridSearcher, Mode, SearchFilters, TextMatch
 from streams.search_pipeline import Fusion
 
-#: Chosen by nDCG@10 on the tune half of the judged set (bench/results/retrieval.md): hybrid
-#: fused per document, min-max per leg, weights 0.1 chunk BM25, 0.2 BM25 over whole
-#: documents, 0.7 k-NN (tune 0.759; k-NN alone 0.723, chunk-level min-max 0.3 0.737). On the
-#: report half it is level with k-NN alone (0.705 against 0.701).
+#: Chosen by the mean nDCG@10 over the tune halves of both judged sets (NumPy reference and
+#: Debian package descriptions: bench/results/retrieval-defaults.md, by
+#: ``python -m bench.retrieval.defaults``): hybrid fused per document, min-max per leg,
+#: weight 0.2 for BM25 over whole documents (stemmed subfields, see below), 0.8 for k-NN, none
+#: for chunk BM25 (tune mean 0.836; k-NN alone 0.815; the former NumPy-only choice,
+#: exact bm25=0.1 documents=0.2, 0.834). Report halves: 0.712 and 0.886 (k-NN 0.701, 0.875).
 DEFAULT_MODE: Mode = "hybrid"
-DEFAULT_FUSION = Fusion("doc_minmax", bm25_weight=0.1, documents_weight=0.2)
-#: BM25's text match per mode (:data:`streams.query.TextMatch`), chosen on the tune half too:
-#: BM25 alone gains from the stemmed subfields (chunks 0.549 against 0.529 exact, whole
-#: documents 0.593 against 0.574); the hybrid does not (best stemmed fusion 0.751 against
-#: 0.759), so it keeps ``exact``. Indices without the subfields score ``stemmed`` as ``exact``.
-DEFAULT_TEXT_MATCH: dict[Mode, TextMatch] = {"bm25": "stemmed", "knn": "exact", "hybrid": "exact"}
+DEFAULT_FUSION = Fusion("doc_minmax", bm25_weight=0.0, documents_weight=0.2)
+#: BM25's text match per mode (:data:`streams.query.TextMatch`): the stemmed subfields (stop
+#: words, Krovetz stemmer) beat exact matching for BM25 on both sets (whole documents, tune:
+#: 0.593 vs 0.574 NumPy, 0.750 vs 0.699 Debian), and the best hybrid over both sets is stemmed
+#: too. Indices without the subfields score ``stemmed`` as ``exact``.
+DEFAULT_TEXT_MATCH: dict[Mode, TextMatch] = {
+    "bm25": "stemmed",
+    "knn": "exact",
+    "hybrid": "stemmed",
+}
 
 
 class Searcher:
