@@ -56,6 +56,7 @@ from streams.compliance.lexicon_names import (
     lone_given_names,
     model_person_supported,
     relabelled_entities,
+    role_words_only,
     unsupported,
 )
 from streams.compliance.name_forms import column_names, initial_surnames, rare_lone_names
@@ -270,6 +271,7 @@ def refine_persons(
             if not any(a < n.end and n.start < b for a, b in taken)
             and not is_not_person(text[n.start : n.end], not_person)
         ]
+    names = [n for n in names if not role_words_only(text[n.start : n.end], lex)]
     confirmed = [(n.start, n.end) for n in names]
     dropped = set(unsupported(text, [s for s in model if s not in supported], confirmed))
     kept = [d for d in kept if d.entity_type != PERSON or (d.start, d.end) not in dropped]
@@ -285,6 +287,7 @@ def refine_persons(
         Detection(PERSON, n.start, n.end, n.score)
         for n in column_names(text, spans)
         if not is_not_person(text[n.start : n.end], not_person)
+        and not role_words_only(text[n.start : n.end], lex)
     ]
     full_names = [
         text[d.start : d.end] for d in persons if d.entity_type == PERSON and d.score >= 0.5

@@ -26,12 +26,22 @@ from typing import Final
 
 from streams.compliance.lexicon import (
     COMMON_WORD_RANK,
+    GLOBAL_NAME_COUNTRIES,
+    GLOBAL_NAME_RANK,
     NameInfo,
     NameLexicon,
     fold_word,
     lexicon,
 )
-from streams.compliance.persons import _LOW, _PARTICLES, _UP, NameSpan, is_company, looks_like_name
+from streams.compliance.persons import (
+    _LOW,
+    _PARTICLES,
+    _TITLE_WORDS,
+    _UP,
+    NameSpan,
+    is_company,
+    looks_like_name,
+)
 from streams.compliance.persons import _words as _word_set
 
 LEXICON_SCORE: Final = 0.7
@@ -163,6 +173,13 @@ _INVERTED = re.compile(
 )
 
 
+def _word_not_given(info: NameInfo) -> bool:
+    """A frequent English word that is not a given name known across many countries."""
+    return 0 < info.english_rank <= COMMON_WORD_RANK and not info.given(
+        GLOBAL_NAME_RANK, GLOBAL_NAME_COUNTRIES
+    )
+
+
 def inverted_names(
     text: str, entities: Iterable[tuple[int, int, str]] = (), lex: NameLexicon | None = None
 ) -> list[NameSpan]:
@@ -178,8 +195,8 @@ def inverted_names(
             continue  # "Ni, Nk"
         last = _name_info(lex, surname_words[-1])
         given = _name_info(lex, m.group("given"))
-        if given is None or not given.given():
-            continue
+        if given is None or not given.given() or _word_not_given(given):
+            continue  # "Programme, Day 1": a word, not a given name ("Hankard, Don" is one)
         if last is None or not last.surname():
             # "Ketel, Femke": a surname too rare for the lexicon and no English word at all
             if not (_strong_given(given) and lex.unknown(surname_words[-1])):
@@ -420,3 +437,19 @@ def unsupported(
         if not model_person_supported(text[s:e], lex):
             out.append((s, e))
     return out
+
+
+def role_words_only(value: str, lex: NameLexicon | None = None) -> bool:
+    """``value`` is titles and English words none of which is a name of some standing
+    ("Consultant Cardiologist", "Student", "Prof. Dr"): a role or a label that a layout
+    rule took for a name. A word the lexicon does not know may be a rare name: not this."""
+    lex = lex or lexicon()
+    words = [w.strip(".,;:'").lower() for w in re.findall(rf"[{_UP}{_LOW}.'-]+", value)]
+    words = [w for w in words if w and w not in _TITLE_WORDS]
+    for word in words:
+        info = lex.lookup(fold_word(word))
+        if info is None or not info.english_rank:
+            return False
+        if info.given(min_countries=3) or info.surname(min_countries=3):
+            return False
+    return True

@@ -213,3 +213,25 @@ def test_lone_given_names_skip_words_months_and_countries() -> None:
     text = "Mark the Rose in June; Jordan and Vesna met Nathan."
     found = {text[n.start : n.end] for n in lone_given_names(text)}
     assert found == {"Vesna", "Nathan"}
+
+
+def test_roles_and_titles_are_not_names() -> None:
+    """A layout rule may take a role line for a name; titles and English words that are
+    no names of standing are not one, a name made of English words still is."""
+    from streams.compliance.lexicon_names import role_words_only
+
+    for role in ("Consultant Cardiologist", "Student", "Prof. Dr", "Father"):
+        assert role_words_only(role), role
+    for name in ("Grace Hill", "Anders Berg", "Rose Young", "Femke Ketel", "Dr. Smith"):
+        assert not role_words_only(name), name
+
+
+def test_inverted_name_needs_a_given_name_not_a_word() -> None:
+    """ "Programme, Day 1" is a heading; "Hankard, Don" and "Ketel, Femke" are people."""
+    from streams.compliance.lexicon_names import inverted_names
+
+    text = "Programme, Day 1 starts at nine. Signed: Hankard, Don and Ketel, Femke."
+    assert [text[n.start : n.end] for n in inverted_names(text)] == [
+        "Hankard, Don",
+        "Ketel, Femke",
+    ]
