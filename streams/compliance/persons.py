@@ -165,6 +165,14 @@ _PART_LABELS = re.compile(
     rf"{_HEADER_SEP}{_NAME}(?![\w@])"
 )
 _LABELLED = re.compile(rf"(?<![\w-])(?i:{_COLON_LABELS}){_HEADER_SEP}{_NAME}(?![\w@])")
+# The same labels with "Surname, Given" ("Student: Rosas, Berta    Form: 8M"), up to the end
+# of the cell: a line end, a tab or two spaces, a bar or a semicolon.
+_LABELLED_INVERTED = re.compile(
+    rf"(?<![\w-])(?i:{_COLON_LABELS}){_HEADER_SEP}"
+    rf"(?P<name>{_WORD}(?:-{_WORD})?,[ \t]{{1,2}}{_WORD}(?:[ \t]{_WORD})?)"
+    r"(?=[ \t]*(?:$|\r?\n|\t|  |\||;))",
+    re.MULTILINE,
+)
 # "Ship to:" / "Bill to:" / "Patient:" with the name on the next line.
 _BLOCK_LABELLED = re.compile(
     r"(?<![\w-])(?i:ship[ \t]+to|bill[ \t]+to|billing[ \t]+address|shipping[ \t]+address"
@@ -233,7 +241,8 @@ def looks_like_name(name: str, *, min_words: int = 2) -> bool:
         return False
     if any(w.lower().rstrip(".") in _NOT_NAME_WORDS for w in full):
         return False
-    return not any(w.lower() in NOT_PERSON for w in words)
+    listed = {w.lower() for w in words} & NOT_PERSON
+    return not listed or _with_given_name({w.lower() for w in words} - listed)
 
 
 def _flex(letters: str) -> str:
@@ -317,6 +326,12 @@ def labelled_names(text: str) -> list[NameSpan]:
         for m in regex.finditer(text):
             if (span := _name_span(m, text, 2)) is not None:
                 out.append(span)
+    for m in _LABELLED_INVERTED.finditer(text):
+        given = m.group("name").split(",", 1)[1].split()
+        if looks_like_name(m.group("name").replace(",", " ")) and _with_given_name(
+            [given[0].lower()]
+        ):
+            out.append(NameSpan(m.start("name"), m.end("name"), LABEL_SCORE))
     for regex in (_SALUTATION, _SIGN_OFF, _DASH_SIGN_OFF, _PART_LABELS):
         for m in regex.finditer(text):
             if (span := _name_span(m, text, 1)) is not None:
@@ -375,6 +390,12 @@ _CHAT = re.compile(
     re.MULTILINE,
 )
 _SPEAKER = re.compile(rf"^[ \t]*<?{_NAME}>?[ \t]*:(?![ \t]*$)", re.MULTILINE)
+# Slack/Teams exports: the speaker's line is the name (or a handle) and the time only.
+_SPEAKER_TIME = re.compile(
+    rf"^[ \t]*(?:{_NAME}|(?P<handle>[a-z][a-z0-9._-]{{1,30}}[a-z0-9]))"
+    r"(?:[ \t]+\([^)\n]{1,30}\))?[ \t]{1,4}\[?\d{1,2}:\d{2}(?:[ \t]?[AaPp][Mm])?\]?[ \t]*$",
+    re.MULTILINE,
+)
 _VERB_BEFORE = re.compile(
     r"(?<![\w-])(?i:spoke[ \t]+(?:with|to)|spoken[ \t]+(?:with|to)|talked[ \t]+(?:with|to)"
     r"|met[ \t]+with|met|meeting[ \t]+with|called|phoned|rang|emailed|e-mailed|texted"
@@ -611,6 +632,18 @@ def chat_names(text: str) -> list[NameSpan]:
                 out.append(span)
             else:
                 by_name.setdefault(name, []).append(span)
+    handles: list[NameSpan] = []
+    for m in _SPEAKER_TIME.finditer(text):
+        if m.group("handle"):
+            handles.append(NameSpan(m.start("handle"), m.end("handle"), LABEL_SCORE))
+        elif (span := _name_span(m, text, 1)) is not None:
+            name = text[span.start : span.end]
+            if name.lower() not in _COMMON_CAPITALISED and name.lower() not in _TITLE_WORDS:
+                by_name.setdefault(name, []).append(span)
+                if len(_tokens(name)) >= 2:
+                    out.append(span)
+    if len(handles) + sum(len(v) for v in by_name.values()) >= 2:
+        out += handles  # a transcript: two or more speaker lines
     for spans in by_name.values():
         if len({s.start for s in spans}) >= 2:
             out += spans
@@ -799,9 +832,25 @@ def is_not_person(value: str, extra: frozenset[str] = frozenset()) -> bool:
         return False
     words = set(norm.split())
     for entry in NOT_PERSON | extra:
-        if entry == norm or (" " not in entry and entry in words):
+        if entry == norm:
             return True
+        if " " not in entry and entry in words:
+            if not _with_given_name(words - {entry}):
+                return True  # "Jenkins pipeline"; "Michelle Jenkins" is a person
+            continue
         if " " in entry and re.search(rf"(?<!\w){re.escape(entry)}(?!\w)", norm):
+            return True
+    return False
+
+
+def _with_given_name(words: Iterable[str]) -> bool:
+    """One of ``words`` is a given name known in several countries ("michelle")."""
+    from streams.compliance.lexicon import lexicon
+
+    lex = lexicon()
+    for word in words:
+        info = lex.lookup(word.strip(".,"))
+        if info is not None and info.given(min_countries=3) and not info.is_common_word:
             return True
     return False
 

@@ -194,3 +194,33 @@ def test_a_name_found_from_context_ends_at_the_next_column() -> None:
     text = "Line  Description                Amount\n1a    Wages (employer no. 71-3347690)"
     anchor = text.index("71-3347690")
     assert contact_block_names(text, [(anchor, anchor + 10)]) == []
+
+
+def test_a_person_whose_surname_is_a_product_word_is_a_person() -> None:
+    """ "Jenkins" alone is the CI server; "Michelle Jenkins" after a label is a person."""
+    from streams.compliance.persons import is_not_person, labelled_names
+
+    assert is_not_person("Jenkins pipeline") and is_not_person("Apache Kafka")
+    assert not is_not_person("Michelle Jenkins")
+    text = "Employee: Michelle Jenkins | Cost centre: CC-9317\nOwner: Jenkins Pipeline"
+    assert [text[n.start : n.end] for n in labelled_names(text)] == ["Michelle Jenkins"]
+
+
+def test_labelled_surname_comma_given() -> None:
+    from streams.compliance.persons import labelled_names
+
+    text = "Student: Rosas, Berta    Form: 8M\nFrom: London, Ontario\nClient: Smith, John | ref"
+    assert [text[n.start : n.end] for n in labelled_names(text)] == ["Rosas, Berta", "Smith, John"]
+
+
+def test_slack_export_speakers() -> None:
+    """A speaker line of a chat export is the name or handle and the time only."""
+    from streams.compliance.persons import chat_names
+
+    text = (
+        "Andreas Sundberg  8:01 AM\nthe deploy failed\nfemo  2:24 PM\nfyi OOO tomorrow\n"
+        "ines_est  8:26 AM\nok\n"
+    )
+    found = [text[n.start : n.end] for n in chat_names(text)]
+    assert sorted(found) == ["Andreas Sundberg", "femo", "ines_est"]
+    assert chat_names("Results\nTotal  12:30\nsomething") == []
