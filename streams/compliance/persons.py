@@ -157,11 +157,18 @@ _COLON_LABELS = (
     r"|attorney|solicitor|physician|dentist|therapist|caregiver|speaker|presenter"
     r"|moderator|attendee|registrant|member|holder|ship[ \t]+to|bill[ \t]+to"
     r"|deliver[ \t]+to|invoice[ \t]+to|billing[ \t]+name|account[ \t]+name|re"
+    r"|(?:new[ \t]+)?starter|new[ \t]+hire|joiner|leaver|buddy|coach|trainer|instructor"
+    r"|tutor|player|child|son|daughter|mother|father|husband|wife|nominee|executor"
+    r"|trustee|delegate|participant|volunteer|judge|inspector|auditor|registrar"
+    r"|celebrant|officiant|bride|groom|godparent|captain|headteacher|principal"
+    r"|line[ \t]+manager|hiring[ \t]+manager|case[ \t]+handler|case[ \t]+worker"
+    r"|caseworker|key[ \t]+worker|social[ \t]+worker|consultant|surgeon|midwife"
 )
 # Labels whose value is one part of a name ("First name: Tomomi").
 _PART_LABELS = re.compile(
     r"(?<![\w-])(?i:first[ \t]+name|given[ \t]+names?|forename|last[ \t]+name|surname"
-    r"|family[ \t]+name|middle[ \t]+name|maiden[ \t]+name|nickname)"
+    r"|family[ \t]+name|middle[ \t]+name|maiden[ \t]+name|nickname|preferred[ \t]+name"
+    r"|known[ \t]+as|goes[ \t]+by|call[ \t]+name)"
     rf"{_HEADER_SEP}{_NAME}(?![\w@])"
 )
 _LABELLED = re.compile(rf"(?<![\w-])(?i:{_COLON_LABELS}){_HEADER_SEP}{_NAME}(?![\w@])")
@@ -493,6 +500,33 @@ def intro_names(text: str) -> list[NameSpan]:
         if first in _NOT_INTRO or first in _COMMON_CAPITALISED:
             continue
         if (span := _name_span(m, text, 1)) is not None:
+            out.append(span)
+    return out
+
+
+# A person followed by their role on the same line: profiles, signatures, speaker and
+# staff lists ("Zilmil Sheth · Head of Procurement at Club Carrillo", "Ana Ruiz - CTO").
+_ROLE_WORDS = (
+    r"head|director|manager|engineer|developer|lead|owner|officer|analyst|consultant"
+    r"|founder|co-founder|ceo|cto|cfo|coo|cio|ciso|president|vp|professor|lecturer"
+    r"|researcher|scientist|designer|architect|specialist|coordinator|administrator"
+    r"|assistant|associate|partner|counsel|attorney|nurse|physician|editor|writer"
+    r"|journalist|recruiter|intern|master|chair|secretary|treasurer|advis[eo]r|strategist"
+    r"|planner|technician|accountant|controller|auditor|surgeon|teacher|librarian"
+)
+_ROLE_LINE = re.compile(
+    rf"^[ \t]*(?:{_TITLES}[ \t]+)?{_NAME}[ \t]*(?:\u00b7|\u2022|\u2013|\u2014|\||[ \t]-)[ \t]*"
+    rf"(?=[^\n]{{0,40}}?\b(?i:{_ROLE_WORDS})s?\b|[^\n]{{0,60}}?[ \t]at[ \t]+[{_UP}])",
+    re.MULTILINE,
+)
+
+
+def role_line_names(text: str) -> list[NameSpan]:
+    """A name opening a line and followed by a separator and a job title ("Zilmil Sheth ·
+    Head of Procurement at Club Carrillo-Arreola", "Ana Ruiz - CTO")."""
+    out = []
+    for m in _ROLE_LINE.finditer(text):
+        if (span := _name_span(m, text, 2)) is not None:
             out.append(span)
     return out
 
@@ -877,6 +911,7 @@ def context_names(
         + labelled_names(text)
         + intro_names(text)
         + list_names(text)
+        + role_line_names(text)
         + chat_names(text)
         + table_names(text)
         + verb_names(text)

@@ -224,3 +224,24 @@ def test_slack_export_speakers() -> None:
     found = [text[n.start : n.end] for n in chat_names(text)]
     assert sorted(found) == ["Andreas Sundberg", "femo", "ines_est"]
     assert chat_names("Results\nTotal  12:30\nsomething") == []
+
+
+def test_a_name_followed_by_a_job_title_on_its_line() -> None:
+    from streams.compliance.persons import role_line_names
+
+    text = (
+        "Zilmil Sheth \u00b7 Head of Procurement at Club Carrillo-Arreola\n"
+        "Ana Ruiz \u2013 CTO\nFederigo Dellucci-Palazzo \u00b7 2nd\nRelease notes for 2.1\n"
+    )
+    assert [text[n.start : n.end] for n in role_line_names(text)] == ["Zilmil Sheth", "Ana Ruiz"]
+
+
+def test_people_labels_of_forms_and_checklists() -> None:
+    from streams.compliance.persons import labelled_names
+
+    text = "Buddy:          Edward Guard\nPreferred name: Ciri\nCoach: Dana Mills\n"
+    assert [text[n.start : n.end] for n in labelled_names(text)] == [
+        "Edward Guard",
+        "Dana Mills",
+        "Ciri",
+    ]
