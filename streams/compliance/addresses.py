@@ -36,7 +36,7 @@ _LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĸ�
 _AP = "'\u2019"
 
 # A capitalised name word ("Erzsébet", "O'Haire", "Agnes-Wesack", "K.H.", "HOS.").
-_NAME = rf"(?:[{_UP}][{_LOW}{_UP}{_AP}-]*\.?|[{_UP}]\.(?:[{_UP}]\.)*)"
+_NAME = rf"(?:[{_UP}][{_LOW}{_UP}{_AP}-]*\.?|[{_UP}]\.(?:[{_UP}]\.?)*)"
 _PARTICLE = (
     r"(?:de|do|da|dos|das|del|della|delle|dello|dei|degli|di|du|des|la|le|les|l'|d'|van|von"
     r"|der|den|ten|ter|y|e|el|al|and|of|the|am|an|auf|zum|zur|im|sur|sous|na|nad|pod|u|w)"
@@ -86,7 +86,7 @@ _TYPE_FIRST_NUMBERED = (
     r"|praia|lagoa|jardim|morro|sítio|sitio|distrito|recanto|vila|setor|parc|rambla"
     r"|carrera|diagonal|transversal|calle|c\.|impasse|canale|trevo|pátio|patio|área|area"
     r"|feira|favela|estação|estacao|aeroporto|muelle|bajada|barrio|sector|grupo|jardines"
-    r"|bulevar|eje|corredor|cerrada|privada|retorno"
+    r"|bulevar|eje[ \t]+vial|eje|corredor|cerrada|privada|retorno|acceso|viaducto"
 )
 # Street types written after the name (a separate word), in many languages.
 _TYPE_LAST = (
@@ -113,6 +113,13 @@ _TYPE_LAST = (
     r"|Cutting|Reserve|Anchorage|Link|Outlook|Glade|Ridgeway|Cross|Crossway|Boardwalk"
     r"|Circuit|Concourse|Corso|Cul-de-sac|Grange|Plateau|Quadrant|Terrace|Wharf|Views"
     r"|Points|Parks|Centers|Centres|Extensions|Estates|Parkways|Circles|Quays|Forges"
+    # Australia Post, NZ Post and USPS street types
+    r"|Access|Alleyway|Amble|Basin|Beach|Bend|Brace|Brae|Brow|Byway|Centreway|Circlet|Circus"
+    r"|Colonnade|Copse|Courtyard|Crossroad|Cruiseway|Dell|Driveway|Fairway|Fall|Firetrail"
+    r"|Footway|Foreshore|Frontage|Garden|Gully|Highroad|Lees|Lookout|Mall|Meander|Mew"
+    r"|Parklands|Pathway|Piazza|Quadrangle|Ramble|Riverway|Riviera|Roadside|Roadway|Ronde"
+    r"|Rosebowl|Rotary|Rue|Siding|Subway|Tarn|Thoroughfare|Tollway|Trailer|Trunkway|Walkway"
+    r"|Via"
     r"|Straße|Strasse|Str|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Steig|Pfad|Graben"
     r"|utca|út|útja|tér|tere|körút|köz|sor|sétány|rakpart|lépcső|dűlő|fasor|lejtő|liget"
     r"|sugárút|udvar|telep|náměstí|nám|nábřeží|třída|ulice|allé|vej|gade|gate|gata|vägen"
@@ -120,6 +127,9 @@ _TYPE_LAST = (
     r"|puistotie|ranta|straat|laan|plein|gracht|kade|singel|dijk|dreef|steeg|sokak|soka\u011f\u0131"
     r"|sk|sok|cadde|caddesi|cd|bulvar\u0131|blv|mahallesi|mah|dori|dōri|machi|chō|cho"
 )
+# The street types of _TYPE_LAST that are no English words: written with a capital or not
+# ("Mosel Allé 940", "Nedvědovo Náměstí 2"), and after lower-case words ("Ady endre utca 207.").
+_TYPE_LAST_FOREIGN = _TYPE_LAST[_TYPE_LAST.index("Straße") :]
 # Street types glued to the end of the name ("Fechnerstraße", "Skolvägen", "Amystraat").
 _COMPOUND = (
     r"straße|strasse|str\.|gasse|weg|allee|platz|ring|damm|ufer|steig|pfad|chaussee"
@@ -127,7 +137,7 @@ _COMPOUND = (
     r"|veld|erf|vägen|väg|gatan|gata|gränd|torget|torg|stigen|backen|leden|allén|slingan"
     r"|gången|vången|vej|gade|allé|stræde|plads|vænget|parken|bakken|toften|løkken|haven"
     r"|engen|højen|marken|lund|katu|tie|kuja|polku|tori|kaari|rinne|väylä|raitti"
-    r"|bulevardi|ranta|puisto|portti|mäki|gatvė|iela|tänav|utca"
+    r"|bulevardi|ranta|puisto|portti|mäki|gatvė|iela|tänav|utca|boulevard|bulevard"
 )
 
 _BEFORE = r"(?<![\w@.-])"
@@ -143,6 +153,10 @@ _NUMBER_FIRST = re.compile(
 _TYPE_LAST_NUMBERED = re.compile(
     rf"{_BEFORE}{_UNIT_BEFORE}?{_WORDS}[ \t]+(?:{_TYPE_LAST})s?{_AFTER}\.?"
     rf"{_NUMBER_AFTER}{_AFTER}(?:{_UNIT})?"
+)
+_FOREIGN_LAST_NUMBERED = re.compile(
+    rf"{_BEFORE}{_UNIT_BEFORE}?{_NAME}(?:[ \t]+(?:{_NAME}|[{_LOW}]{{3,}})){{0,3}}[ \t]+"
+    rf"(?i:{_TYPE_LAST_FOREIGN}){_AFTER}\.?{_NUMBER_AFTER}{_AFTER}(?:{_UNIT})?"
 )
 # "Via Paruta, 545", "rue Clémence Samson", "23, rue de Gonzalez", "Jalan Laswi No. 74".
 _TYPE_FIRST_RE = re.compile(
@@ -173,15 +187,20 @@ _POSTCODE = (
     r"|\d{6}|\d{3}-\d{4}|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d"
     r"|[AC-FHKNPRTV-Y]\d{2}[ \t]?[AC-FHKNPRTV-Y\d]{4}"
 )
+# The sentence going on after a postcode-and-city part ("Bidar - 642297 and wants ...").
+_SENTENCE_GOES_ON = r"(?:and|but|with|where|since|until|before|after|from|for|on|in|at)\b"
 _POSTCODE_PART = re.compile(
     rf"^[ \t]*(?:(?!(?:19|20)\d\d[ \t]*$)(?:{_POSTCODE})(?:,?[ \t]+{_WORDS}.*|[.;][ \t].*)?"
     rf"|(?!{_MONTHS}){_WORDS}(?:[ \t]*[-,])?(?:[ \t]+[A-Z]{{2,3}},?)?[ \t]*(?:{_POSTCODE})"
-    r"(?:[ \t]*[(/-].*|[.;][ \t].*)?)[ \t]*$"
+    rf"(?:[ \t]*[(/-].*|[.;][ \t].*|[ \t]+{_SENTENCE_GOES_ON}.*)?)[ \t]*$"
 )
+# A postcode after a city part, and the sentence goes on ("Bidar - 642297 and wants ...").
+_POSTCODE_GOES_ON = re.compile(rf"^[ \t]*(?:{_POSTCODE})[ \t]+{_SENTENCE_GOES_ON}")
+_CITY = re.compile(rf"[ \t]*{_WORDS}[ \t]*")
 _STATE_ZIP = re.compile(
     r"^[ \t]*[A-Z]{2,3}[ \t]+(?:\d{4,5}(?:-\d{4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d)[ \t]*$"
 )
-_SPLIT = re.compile(r"[ \t]*(?:,|;|\||·|\u2013|\u2014| - )[ \t]*")
+_SPLIT = re.compile(r"[ \t]*(?:,|;|\||·|\u2013|\u2014| - |\t|[ \t]\((?=[^)\n]*\d))[ \t]*")
 _HAS_WORD = re.compile(rf"[{_UP}{_LOW}]{{2,}}")
 _STREETY = re.compile(
     rf"(?i:(?<![\w]){_UNIT_WORD}\.?[ \t]*\d|(?<![\w])(?:{_TYPE_FIRST}|{_TYPE_LAST})s?(?![\w]))"
@@ -189,6 +208,8 @@ _STREETY = re.compile(
 _NOT_STREET = re.compile(
     r"@|https?:|www\.|(?i:\b(?:tel|phone|mobile|fax|e-?mail|iban|card|invoice|order|ref"
     r"|ticket|vat|tax|dob|born|date|total|amount|ssn|id|no\.? of)\b)|\d{7,}|\d[ \t]\d{3}[ \t]\d"
+    # a count and a note in a table cell ("5 (Loch Ness)")
+    r"|^[ \t]*\d+[ \t]*\("
 )
 
 _LABELS = (
@@ -198,7 +219,7 @@ _LABELS = (
     r"|endereco|adres|adresa|cím|osoite|residence|domicile|property|premises)"
 )
 _LABEL_RE = re.compile(
-    rf"(?i:(?<![\w-]){_LABELS})[ \t]*(?:\*\*|__)?[ \t]*[:|][ \t]*(?:\*\*|__)?[ \t]*"
+    rf"(?i:(?<![\w-]){_LABELS})[\"']?[ \t]*(?:\*\*|__)?[ \t]*[:|][ \t]*(?:\*\*|__)?[ \t]*"
     r"(?P<value>[^\n]*)"
 )
 _VERB_RE = re.compile(
@@ -231,7 +252,14 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _typed(text: str) -> list[AddressSpan]:
     out = []
-    for regex in (_NUMBER_FIRST, _TYPE_LAST_NUMBERED, _TYPE_FIRST_RE, _COMPOUND_RE, _BLOCK_RE):
+    for regex in (
+        _NUMBER_FIRST,
+        _TYPE_LAST_NUMBERED,
+        _FOREIGN_LAST_NUMBERED,
+        _TYPE_FIRST_RE,
+        _COMPOUND_RE,
+        _BLOCK_RE,
+    ):
         for m in regex.finditer(text):
             s, e = _trim(text, m.start(), m.end())
             out.append(AddressSpan(s, e, SCORE_TYPED))
@@ -258,9 +286,13 @@ def _parts(line: str, offset: int) -> list[tuple[int, int]]:
 def _is_postcode_part(text: str, parts: list[tuple[int, int]], i: int) -> bool:
     s, e = parts[i]
     value = text[s:e].strip('"')
+    if s > 0 and text[s - 1] == "(":
+        value = re.sub(r"\)[.,;:!?]?$", "", value)  # "Zbynická 93 (262 82 Město)."
     if s > 0 and text[s - 1] in "-\u2013\u2014" and re.match(r"[ \t]*(?:19|20)\d\d\b", value):
         return False  # the end of a year range ("2019-2024 Senior Engineer")
     if _POSTCODE_PART.match(value):
+        return True
+    if i > 0 and _POSTCODE_GOES_ON.match(value) and _CITY.fullmatch(text[slice(*parts[i - 1])]):
         return True
     # "City, ST 12345": the state-and-ZIP part follows the city part
     return bool(_STATE_ZIP.match(value))
@@ -280,9 +312,27 @@ _LEAD = re.compile(
 )
 
 
+# The last preposition before a street in a longer sentence part ("... rang us from
+# +44 20 7946 0958. She lives at 563").
+_LAST_PREPOSITION = re.compile(r"(?i)\b(?:at|of|to|on|along|outside|c/o)[ \t]+(?=\w)")
+
+
+_NUMBER_NOT_DATE = re.compile(rf"\d{{1,5}}(?![\d.:/-])(?![ \t]*(?:st|nd|rd|th)?[ \t]*{_MONTHS})")
+
+
 def _strip_lead(text: str, start: int, end: int) -> int:
     m = _LEAD.match(text, start, end)
-    return m.end() if m else start
+    if m:
+        return m.end()
+    last = None
+    for found in _LAST_PREPOSITION.finditer(text, start, end):
+        last = found
+    if last is not None and (
+        _NUMBER_NOT_DATE.match(text, last.end(), end)
+        or re.match(rf"[{_UP}][^\d]*\d", text[last.end() : end])
+    ):
+        return last.end()
+    return start
 
 
 _HOUSE_NUMBER = re.compile(
@@ -294,7 +344,9 @@ _UNIT_LINE = re.compile(
 )
 
 
-def _street_parts_before(text: str, candidates: list[tuple[int, int]]) -> list[AddressSpan]:
+def _street_parts_before(
+    text: str, candidates: list[tuple[int, int]], city_before: bool = True
+) -> list[AddressSpan]:
     """The street-like parts at the end of ``candidates`` (at most three, contiguous). A
     bare house number counts next to a street part, and a house number followed by a
     name ("807, Bansal") makes a street whatever the name."""
@@ -302,7 +354,8 @@ def _street_parts_before(text: str, candidates: list[tuple[int, int]]) -> list[A
     parts = [_trim(text, _strip_lead(text, s, e), e) for s, e in candidates[-4:]]
     i = len(parts) - 1
     if (
-        i > 0
+        city_before
+        and i > 0
         and not re.search(r"\d", text[parts[i][0] : parts[i][1]])
         and not _street_like(text[parts[i][0] : parts[i][1]])
     ):
@@ -328,24 +381,69 @@ def _street_parts_before(text: str, candidates: list[tuple[int, int]]) -> list[A
     return out
 
 
-def _line_above(text: str, lines: list[tuple[int, int]], li: int) -> list[AddressSpan]:
+def _line_above(
+    text: str, lines: list[tuple[int, int]], li: int, numbered: bool
+) -> list[AddressSpan]:
     """The end of the line above a street line when it is a unit, a house number or a
-    street ("Studio 5", "Flat 3", "731", "...lives at 482 Woolley Road")."""
-    if li < 0:
-        return []
-    ls, le = lines[li]
-    parts = _parts(text[ls:le], ls)
-    if not parts:
-        return []
-    s, e = parts[-1]
-    s, e = _trim(text, _strip_lead(text, s, e), e)
-    value = text[s:e]
-    if _UNIT_LINE.fullmatch(value) or (_street_like(value) and _STREETY.search(value)):
-        return [AddressSpan(s, e, SCORE_LAYOUT)]
-    return []
+    street ("Studio 5", "Flat 3", "731", "...lives at 482 Woolley Road"); a street broken
+    over lines ("903 Mckee\nPrairie", "82 Banville\nStreet\nAbigail Ville") is followed up
+    while the part taken has no house number and the line above starts with one."""
+    out: list[AddressSpan] = []
+    for _ in range(3):
+        if li < 0:
+            break
+        ls, le = lines[li]
+        parts = _parts(text[ls:le], ls)
+        if not parts:
+            break
+        s, e = parts[-1]
+        s, e = _trim(text, _strip_lead(text, s, e), e)
+        value = text[s:e]
+        if not (
+            _UNIT_LINE.fullmatch(value)
+            or (_street_like(value) and _STREETY.search(value))
+            or (
+                not numbered and _NUMBER_AND_NAME.fullmatch(value) and not _NOT_STREET.search(value)
+            )
+        ):
+            break
+        out.append(AddressSpan(s, e, SCORE_LAYOUT))
+        if len(parts) > 1 and re.fullmatch(r"\d{1,5}[A-Za-z]?(?:[/-]\d{1,5})?", value):
+            a, b = _trim(text, *parts[-2])
+            if _NAME_LINE.fullmatch(text[a:b]) and not _NOT_STREET.search(text[a:b]):
+                out.append(AddressSpan(a, b, SCORE_LAYOUT))  # "Piazza Adamo, 48"
+        if re.search(r"\d", value) or len(parts) > 1:
+            break
+        li -= 1
+        numbered = False
+    return out
 
+
+# "903 Mckee", "422/65 Kathleen": the first line of a street broken over two lines.
+_NUMBER_AND_NAME = re.compile(rf"[ \t]*{_HOUSE_NUMBER.pattern}[ \t]+{_WORDS}[ \t]*")
+# A name alone on its line ("Ormuskatu" above "98"): a street with no type word.
+_NAME_LINE = re.compile(rf"[ \t]*(?:{_TYPE_FIRST_NUMBERED}[ \t]*)?{_WORDS}[ \t]*", re.I)
 
 _POSTCODE_ALONE = re.compile(r"[ \t]*(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|\d{4,6})[ \t]*")
+
+
+def _number_line(text: str, lines: list[tuple[int, int]], li: int) -> list[AddressSpan]:
+    """A house number alone on its line and the street name alone on the line above
+    ("Ormuskatu\n98", "ul. Wolności\n13/91", "517 Laura Green Suite\n492")."""
+    if li < 1:
+        return []
+    s, e = _trim(text, *lines[li])
+    a, b = _trim(text, *lines[li - 1])
+    if _HOUSE_NUMBER.fullmatch(text[a:b]) and _NAME_LINE.fullmatch(text[s:e]):
+        s, e, a, b = a, b, s, e  # "34\nAtwal": the number above the name
+    if not _HOUSE_NUMBER.fullmatch(text[s:e]):
+        return []
+    above = text[a:b]
+    if not above or _NOT_STREET.search(above) or len(above) > 60:
+        return []
+    if not (_street_like(above) or _NAME_LINE.fullmatch(above)):
+        return []
+    return [AddressSpan(s, e, SCORE_LAYOUT), AddressSpan(a, b, SCORE_LAYOUT)]
 
 
 def _layout(text: str) -> list[AddressSpan]:
@@ -354,30 +452,49 @@ def _layout(text: str) -> list[AddressSpan]:
     lines = line_spans(text)
     parts_of = [_parts(text[s:e], s) for s, e in lines]
     for li, parts in enumerate(parts_of):
-        pi = next((i for i in range(len(parts)) if _is_postcode_part(text, parts, i)), None)
-        if pi is None:
-            continue
-        j = pi - 1
-        if j >= 0 and _STATE_ZIP.match(text[parts[pi][0] : parts[pi][1]]):
-            j -= 1  # skip the city before "ST 12345"
-        if j >= 0:
-            found = _street_parts_before(text, parts[: j + 1])
-            street_line = li
-            if not found and not any(re.search(r"\d", text[a:b]) for a, b in parts[: j + 1]):
-                # "City, PC" with the street on the line above
-                street_line = li - 1
-                found = _street_parts_before(text, parts_of[li - 1]) if li > 0 else []
-        else:
-            street_line = li - 1
-            # a city alone on the line above a postcode alone (UK layout)
-            if _POSTCODE_ALONE.fullmatch(text[parts[pi][0] : parts[pi][1]]):
-                street_line -= 1
-            found = _street_parts_before(text, parts_of[street_line]) if street_line >= 0 else []
-        out += found
-        # a street that starts its line may continue a unit or number on the line above
-        if found and min(a.start for a in found) <= _first_start(parts_of, street_line):
-            out += _line_above(text, lines, street_line - 1)
+        # every postcode part of the line (a CSV row may start with an id like "1001")
+        for pi in [i for i in range(len(parts)) if _is_postcode_part(text, parts, i)]:
+            out += _before_postcode(text, lines, parts_of, li, pi)
     return out
+
+
+def _before_postcode(
+    text: str,
+    lines: list[tuple[int, int]],
+    parts_of: list[list[tuple[int, int]]],
+    li: int,
+    pi: int,
+) -> list[AddressSpan]:
+    parts = parts_of[li]
+    j = pi - 1
+    if j >= 0 and _STATE_ZIP.match(text[parts[pi][0] : parts[pi][1]]):
+        j -= 1  # skip the city before "ST 12345"
+    if j >= 0:
+        found = _street_parts_before(text, parts[: j + 1])
+        street_line = li
+        if not found and not any(re.search(r"\d", text[a:b]) for a, b in parts[: j + 1]):
+            # "City, PC" with the street on the line above
+            street_line = li - 1
+            found = _street_parts_before(text, parts_of[li - 1], False) if li > 0 else []
+    else:
+        street_line = li - 1
+        # a city alone on the line above a postcode alone (UK layout)
+        if _POSTCODE_ALONE.fullmatch(text[parts[pi][0] : parts[pi][1]]):
+            street_line -= 1
+        # the city is on the postcode's line ("35598 Heinävesi") or on its own line
+        city_before = not _HAS_WORD.search(text[parts[pi][0] : parts[pi][1]])
+        found = (
+            _street_parts_before(text, parts_of[street_line], city_before)
+            if street_line >= 0
+            else []
+        )
+    if not found and street_line >= 0 and len(parts_of[street_line]) == 1:
+        return _number_line(text, lines, street_line)
+    # a street that starts its line may continue a unit or number on the line above
+    if found and min(a.start for a in found) <= _first_start(parts_of, street_line):
+        numbered = any(re.search(r"\d", text[a.start : a.end]) for a in found)
+        found = found + _line_above(text, lines, street_line - 1, numbered)
+    return found
 
 
 def _first_start(parts_of: list[list[tuple[int, int]]], li: int) -> int:
@@ -422,6 +539,73 @@ def _labelled(text: str) -> list[AddressSpan]:
     return out
 
 
+# vCard ADR: post office box; extended address; street; locality; region; postcode; country.
+_VCARD_ADR = re.compile(
+    r"(?im)^(?:item\d+\.)?ADR(?:;[^:\n]*)?:(?P<box>[^;\n]*);(?P<ext>[^;\n]*);(?P<street>[^;\n]*)"
+)
+# Address-line keys of JSON, YAML, logs and forms ("line1": "Flat 90, Williamson Turnpike").
+_LINE_KEY = re.compile(
+    r"(?i)(?<![\w-])[\"']?(?:(?:street|address|addr)[_ -]?line[_ -]?\d|(?:address|addr)[_ -]?[12]"
+    r"|line[_ -]?[12]|street(?:[_ -]?address)?)[\"']?[ \t]*[:=][ \t]*(?P<q>[\"'])"
+    r"(?P<value>[^\"'\n]{3,80})(?P=q)"
+)
+
+
+def _fields(text: str) -> list[AddressSpan]:
+    """The street fields of vCards and of address-line keys."""
+    out: list[AddressSpan] = []
+    for m in _VCARD_ADR.finditer(text):
+        for group in ("box", "ext", "street"):
+            s, e = _trim(text, m.start(group), m.end(group))
+            if e > s and re.search(r"[^\W_]", text[s:e]):
+                out.append(AddressSpan(s, e, SCORE_LABEL))
+    for m in _LINE_KEY.finditer(text):
+        s, e = _trim(text, m.start("value"), m.end("value"))
+        value = text[s:e]
+        if _HAS_WORD.search(value) and not _NOT_STREET.search(value):
+            out.append(AddressSpan(s, e, SCORE_LABEL))
+    return out
+
+
+# A flat, unit or house number that ends a line and the street that starts the next one:
+# address lines pasted into prose or a form ("a note at Flat 7\nCameron Brooks.",
+# "She lives at 563\nMemon Road", "Level 2\n20 Awamotu Drive").
+_RESIDENTIAL_UNIT = (
+    r"(?:Flat|Apt|Apartment|Appt|Suite|Ste|Unit|Studio|Level|Floor|H\.[ \t]?No|Piso|Depto"
+    r"|Dpto|Apto|Appartamento|Interno|Interior|Whg|Wohnung|Lok|Mieszk)"
+)
+_BROKEN_LINE = re.compile(
+    rf"(?:(?P<unit>(?i:{_RESIDENTIAL_UNIT})\.?[ \t]*[#]?[ \t]*\d{{1,5}}[A-Za-z]?)"
+    rf"|(?P<number>\d{{1,5}}[A-Za-z]?(?:/\d{{1,5}}[A-Za-z]?)?))[ \t]*,?[ \t]*\n[ \t]*(?:>[ \t]*)?"
+    rf"(?P<street>(?:\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}}[A-Za-z]?)?,?[ \t]+)?{_WORDS}"
+    rf"(?:[ \t]+(?:{_TYPE_LAST})s?\.?)?)"
+)
+_BEFORE_BROKEN = re.compile(
+    r"(?:^|[\n:,(>]|(?i:\b(?:at|on|of|to|along|outside|from|near|in)))[ \t]*$"
+)
+_TYPE_LAST_END = re.compile(rf"(?:^|[ \t])(?:{_TYPE_LAST})s?\.?$")
+_STREET_ENDS = re.compile(r"[ \t]*(?:[,.;()]|(?:on|in|with|and|for|is|to)\b|\n|$)")
+
+
+def _broken_lines(text: str) -> list[AddressSpan]:
+    out: list[AddressSpan] = []
+    for m in _BROKEN_LINE.finditer(text):
+        head = m.start("unit") if m.group("unit") else m.start("number")
+        if not _BEFORE_BROKEN.search(text, max(0, head - 12), head):
+            continue
+        end = m.end("street")
+        if (stop := re.search(r"(?<=[a-z]{3})\.(?=[ \t])", m.group("street"))) is not None:
+            end = m.start("street") + stop.start()  # "...Susan Field. My mobile is"
+        street = text[m.start("street") : end]
+        if not _STREET_ENDS.match(text, end) or _NOT_STREET.search(street):
+            continue
+        # a bare number needs a street word after it ("563\nMemon Road")
+        if m.group("number") and not _TYPE_LAST_END.search(street):
+            continue
+        out.append(AddressSpan(head, end, SCORE_LAYOUT))
+    return out
+
+
 # A business named after its street ("Harley Street Homes", "Baker Street Estates").
 _BUSINESS_AFTER = re.compile(
     r"[ \t]+(?:Homes|Estates?|Propert(?:y|ies)|Lettings|Realty|Realtors|Agency|Agents"
@@ -434,5 +618,6 @@ _BUSINESS_AFTER = re.compile(
 def find_addresses(text: str) -> list[AddressSpan]:
     """Street-address spans of ``text`` (may overlap; the resolver merges them), without
     the street names of businesses ("Harley Street Homes")."""
-    found = _typed(text) + _layout(text) + _labelled(text)
+    found = _typed(text) + _layout(text) + _labelled(text) + _broken_lines(text)
+    found += _fields(text)
     return [a for a in found if not _BUSINESS_AFTER.match(text, a.end)]

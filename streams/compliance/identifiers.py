@@ -158,19 +158,47 @@ _LABELLED_ID = re.compile(
     rf"(?P<value>{_ID_VALUE})"
 )
 NATIONAL_ID_SCORE: Final = 0.75
+# "ID" alone is a national identifier; after another noun it is that thing's number
+# ("Applicant ID", "Customer ID", "Order ID"), unless the noun says whose state issued it.
+_QUALIFIED_ID = re.compile(r"(?i)([^\W\d_]+)[ \t_-]*\Z")
+_ID_OWNERS: Final = frozenset(
+    {
+        *("my", "your", "his", "her", "their", "our", "the", "a", "an", "of", "photo"),
+        *("government", "state", "official", "national", "personal", "citizen", "resident"),
+        *("civil", "identity", "voter", "tax"),
+    }
+)
+# The same labels as keys of JSON, logs and forms ("national_id": "...", nationalId=...).
+_KEY_LABELS = (
+    r"ssn|nino|bsn|cpf|curp|dni|nie|nif|pesel|cnp|hetu|aadhaa?r|tckn|cnic|nric|hkid|snils"
+    r"|amka|egn|oib|emso|cuil|cuit|personnummer|henkilotunnus|codice[_-]?fiscale"
+    r"|(?:national|citizen|resident|personal|tax|voter)[_-]?(?:id|identity|number|no|code)"
+    r"(?:[_-]?(?:number|no))?|social[_-]?security(?:[_-]?(?:number|no))?"
+    r"|passport(?:[_-]?(?:number|no))?|id[_-]?(?:card|number|document)(?:[_-]?(?:number|no))?"
+)
+_KEYED_ID = re.compile(
+    rf"(?<![\w-])[\"']?(?i:{_KEY_LABELS})[\"']?[ \t]*[:=][ \t]*[\"']?(?P<value>{_ID_VALUE})"
+)
 
 
 def find_labelled_ids(text: str) -> list[Span]:
     """The value after a national-identifier label, in any country's format."""
     out = []
-    for m in _LABELLED_ID.finditer(text):
+    for m in [*_LABELLED_ID.finditer(text), *_KEYED_ID.finditer(text)]:
+        if m.group().startswith("ID") and (
+            (q := _QUALIFIED_ID.search(text, max(0, m.start() - 30), m.start())) is not None
+            and q.group(1).lower() not in _ID_OWNERS
+        ):
+            continue  # "Applicant ID: 1714355135"
         value = m.group("value")
         # a trailing lone word after a space belongs to the sentence, not the value
         trimmed = re.sub(r" +[A-Z]{3,}$", "", value)
         if sum(c.isdigit() for c in trimmed) < 4:
             continue
         start = m.start("value")
-        out.append(Span(NATIONAL_ID, start, start + len(trimmed), NATIONAL_ID_SCORE))
+        span = Span(NATIONAL_ID, start, start + len(trimmed), NATIONAL_ID_SCORE)
+        if span not in out:
+            out.append(span)
     return out
 
 
