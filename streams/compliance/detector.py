@@ -45,7 +45,7 @@ from streams.compliance.addresses import STREET_ADDRESS, find_addresses
 from streams.compliance.derived_names import derived_names
 from streams.compliance.entities import NATIONAL_ENTITIES
 from streams.compliance.eponyms import named_thing
-from streams.compliance.groups import is_group_word
+from streams.compliance.groups import describes_group, is_group_word
 from streams.compliance.identifiers import find_identifiers
 from streams.compliance.lexicon import NOT_NAMES, lexicon
 from streams.compliance.lexicon_names import (
@@ -241,7 +241,9 @@ def refine_persons(
             if cleaned is None or is_not_person(text[cleaned[0] : cleaned[1]], not_person):
                 continue
             d = Detection(PERSON, cleaned[0], cleaned[1], d.score)
-        elif d.entity_type == "NRP" and not is_group_word(text[d.start : d.end]):
+        elif d.entity_type == "NRP" and (
+            not is_group_word(text[d.start : d.end]) or describes_group(text, d.end)
+        ):
             continue
         kept.append(d)
     model = [(d.start, d.end) for d in kept if d.entity_type == PERSON]

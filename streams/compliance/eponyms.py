@@ -29,6 +29,10 @@ _SCIENCE: Final = (
     "|scale|index|distance|divergence|entropy|model|models|machine|graph|graphs|tree|trees"
     "|code|codes|transformation|identity|bound|bounds|limit|form|forms|measure|measures"
     "|number|numbers|rule|sign|reflex|procedure|maneuver|manoeuvre|classification"
+    "|regression|kinetics|plot|plots|score|scores|law|laws|cycle|reaction|reactions|stain"
+    "|hazard|hazards"
+    "|staining|sarcoma|lymphoma|cells|fibers|fibres|bodies|apparatus|palsy|phenomenon"
+    "|estimate|estimates|estimation|analysis|equilibrium|spectrum|spectroscopy"
 )
 # Places, events and honours named after people: "Nelson Room", "Turing Memorial Lecture".
 _NAMED: Final = (
@@ -72,10 +76,25 @@ _OWNED: Final = frozenset(
         "tree",
         "trees",
         "space",
+        "cells",
+        "score",
+        "scores",
+        "analysis",
+        "estimate",
     ]
 )
 
-_AFTER = re.compile(rf"(?P<poss>['\u2019]s)? (?:[A-Z][a-z]+ )?(?P<noun>(?i:{_SCIENCE}|{_NAMED}))\b")
+# Statistical qualifiers between an eponym and its noun ("Cox proportional hazards model",
+# "Wilcoxon signed-rank test", "Fisher exact test").
+_BRIDGE = (
+    r"(?:proportional(?: hazards?)?|signed-rank|rank-sum|rank|exact|partial|generali[sz]ed"
+    r"|two-sample|one-sample|paired|post[ -]hoc)"
+)
+# "Kaplan-Meier method", "Mann-Whitney test": a hyphenated co-eponym may come between.
+_AFTER = re.compile(
+    rf"(?P<co>(?:-[A-Z][a-z]+)*)(?P<poss>['\u2019]s)? (?:[A-Z][a-z]+ )?(?:{_BRIDGE} )?"
+    rf"(?P<noun>(?i:{_SCIENCE}|{_NAMED}))\b"
+)
 _LAST_WORD = re.compile(rf"(?i:{_SCIENCE}|{_NAMED})")
 
 
@@ -90,7 +109,7 @@ def named_thing(text: str, start: int, end: int) -> bool:
     noun = m.group("noun").lower()
     if m.group("poss") and noun in _OWNED:
         return False  # "Anna's test", "John's number"
-    between = text[end : m.start("noun")]
+    between = text[m.end("co") : m.start("noun")]
     if re.search(r"[A-Z]", between):
         # "Anna Smith Memorial Lecture" reads as named after; "Anna Smith Test" too, but a
         # second capitalised word before a lower-case noun is the start of something else

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 _NATIONALITIES = """
 afghan albanian algerian american andorran angolan argentine argentinian armenian
 australian austrian azerbaijani azeri bahamian bahraini bangladeshi barbadian belarusian
@@ -74,3 +76,37 @@ def is_group_word(value: str) -> bool:
         return True
     parts = [p for p in _SPLIT.split(lowered) if p]
     return any(p in GROUP_WORDS or _singular(p) in GROUP_WORDS for p in parts)
+
+
+# What a nationality or religion describes when it says nothing about anyone in particular:
+# a plural ("Japanese cohorts", "Israeli hospitals") or an institution, a place or a body of
+# work ("German law", "Danish registry", "French cuisine").
+_THINGS = """
+    population government law registry cohort study trial market economy language cuisine
+    company army navy culture history literature society border coast capital city region
+    parliament court hospital university guideline guidelines health healthcare system
+    sample data dataset survey census version edition translation setting context
+"""
+_THING_NOUNS: Final = frozenset(_THINGS.split())
+_HEAD = re.compile(r"[ \t]+(?:[a-z]+[ \t]+)?(?P<noun>[a-z]+)\b")
+_PROPER = re.compile(r"[ \t][A-Z][a-z]+")
+
+
+def describes_group(text: str, end: int) -> bool:
+    """The NRP word ending at ``end`` qualifies a plural or an institution ("Japanese
+    cohorts", "German law", "Danish national registry"), not a person ("a Japanese man",
+    "Nationality: Japanese")."""
+    if _PROPER.match(text, end, min(len(text), end + 40)):
+        return True  # part of a name: "American Mathematical Society", "Irish Sea"
+    m = _HEAD.match(text, end, min(len(text), end + 40))
+    if m is None:
+        return False
+    words = m.group(0).split()
+    if words[0] in STOP_WORDS:
+        return False  # "She is Muslim and lives ..."
+    return any(_thing(w) for w in words[:2])
+
+
+def _thing(noun: str) -> bool:
+    plural = len(noun) > 3 and noun.endswith("s") and not noun.endswith(("ss", "us", "is"))
+    return plural or noun in _THING_NOUNS

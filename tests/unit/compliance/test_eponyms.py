@@ -58,3 +58,20 @@ def test_detector_keeps_eponyms_and_finds_the_person(detector: PresidioDetector)
     persons = {text[d.start : d.end] for d in found if d.entity_type == "PERSON"}
     assert "Anna Lind" in persons
     assert not persons & {"Hamming", "Wald"}
+
+
+def test_hyphenated_eponyms_and_clinical_names() -> None:
+    """ "Kaplan-Meier method", "Mann-Whitney test", "Hodgkin lymphoma", "Krebs cycle" are
+    things; "Anna's cells" and "Anna Smith ran the test" are about a person."""
+    from streams.compliance.eponyms import named_thing
+
+    for text, name, thing in (
+        ("We used the Kaplan-Meier method to", "Kaplan", True),
+        ("a Mann-Whitney test was", "Mann", True),
+        ("Hodgkin lymphoma cells express CD30", "Hodgkin", True),
+        ("the Krebs cycle", "Krebs", True),
+        ("Anna's cells were cultured", "Anna", False),
+        ("Anna Smith ran the test", "Anna Smith", False),
+    ):
+        i = text.index(name)
+        assert named_thing(text, i, i + len(name)) is thing, text
