@@ -45,7 +45,11 @@ if [ -z "$ONLY" ] || [ "$ONLY" = retrieval ]; then
   else
     echo "== retrieval (judged NumPy-reference set: BM25, k-NN, hybrid; re-embedding after a 1% edit)"
     $PY -m bench.retrieval.run --out bench/results
+    echo "== retrieval (judged Debian package descriptions)"
+    $PY -m bench.retrieval.run --data bench/retrieval/data-debian --out bench/results
   fi
+  echo "== ranking defaults (best mean tune nDCG@10 over the judged sets)"
+  $PY -m bench.retrieval.defaults
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = redaction ]; then
   echo "== redaction vs retrieval (judged NumPy set: nDCG@10 with compliance off and on)"
