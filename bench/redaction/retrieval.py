@@ -37,7 +37,7 @@ from infra.opensearch import make_client
 from infra.settings import ChunkingSettings, ComplianceSettings, Settings
 from schemas import CleanDocument
 from streams.chunking import SectionChunker
-from streams.search_api import DEFAULT_FUSION
+from streams.search_api import DEFAULT_FUSION, DEFAULT_TEXT_MATCH
 from streams.search_eval import evaluate, load_qrels, load_queries
 from streams.sinks.indices import drop_indices
 
@@ -85,9 +85,11 @@ def main() -> int:
     queries = [(q.id, q.text) for qs in halves.values() for q in qs]
     qvec = {qid: [float(x) for x in embedder.embed([text])[0]] for qid, text in queries}
     modes = [
-        SearchVariant("bm25", "bm25"),
+        SearchVariant("bm25", "bm25", text_match=DEFAULT_TEXT_MATCH["bm25"]),
         SearchVariant("knn", "knn"),
-        SearchVariant("hybrid (default)", "hybrid", DEFAULT_FUSION),
+        SearchVariant(
+            "hybrid (default)", "hybrid", DEFAULT_FUSION, text_match=DEFAULT_TEXT_MATCH["hybrid"]
+        ),
     ]
     prefix = f"bench-red-{uuid.uuid4().hex[:6]}"
     results: dict[str, Any] = {}

@@ -42,6 +42,14 @@ _NAMED: Final = (
     "|stadium|arena|pavilion|lounge|auditorium|trophy|cup|scholarship|professorship"
     "|chair|collection|archive|suite|house|tower|bridge|square|garden|gardens|park"
 )
+# Head nouns that are common surnames too: a two-word span ending in one is a person.
+_SURNAME_HEADS: Final = frozenset(
+    [
+        *("park", "hall", "bridge", "house", "tower", "garden", "gardens", "chair", "ward"),
+        *("wing", "square", "law", "chain", "field", "fields", "cup", "index", "bell", "rule"),
+        "ford",
+    ]
+)
 # Nouns a person may own in personal text: after a possessive they say nothing.
 _OWNED: Final = frozenset(
     [
@@ -102,7 +110,9 @@ def named_thing(text: str, start: int, end: int) -> bool:
     """Whether the PERSON span ``text[start:end]`` names a thing after someone."""
     words = text[start:end].split()
     if len(words) >= 2 and _LAST_WORD.fullmatch(words[-1]) and words[-1][:1].isupper():
-        return True  # "Marie Curie Keynote", "Nelson Room" inside the span
+        # "Marie Curie Keynote", "Nelson Room" inside the span; but "Jesse Park", "Anna
+        # Hall" and "J. Bridge" are people whose surname is a head noun
+        return not (len(words) == 2 and words[-1].lower() in _SURNAME_HEADS)
     m = _AFTER.match(text, end)
     if m is None:
         return False

@@ -133,7 +133,10 @@ _WORD = (
 _PARTICLE = r"(?:da|das|de|del|della|der|di|do|dos|du|van|von|den|ten|ter|la|le|bin|binti|al|y)"
 _NAME_BODY = rf"{_WORD}(?:(?:[ \t]+{_PARTICLE}){{0,2}}[ \t]+{_WORD}){{0,4}}"
 _NAME = rf"(?P<name>{_NAME_BODY})"
-_TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Dott|Pan|Pani)\.?"
+_TITLES = (
+    r"(?:(?:Her|His)[ \t]+Honou?r[ \t]+)?"
+    r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Dott|Pan|Pani|Judge)\.?"
+)
 _HEADER_SEP = r"(?:\*\*|__)?[ \t]*[:|][ \t]*(?:\*\*|__)?[ \t]*"
 
 # Labels whose value is usually a person; a colon or a table cell separates the value.
@@ -521,6 +524,52 @@ _ROLE_LINE = re.compile(
 )
 
 
+# Name forms of records and systems that the capitalised-word rules miss:
+# a name part in capitals or led by a particle after its label ("Surname: HAKIM",
+# "Last name: van Wijk"); "SURNAME Given" after a person label ("Patient: NASYIDAH
+# Cakrajiya"); a directory or calendar common name ("CN=Ebba af Pettersson;",
+# "CN=Jan Nowak,OU=Staff"); an airline record "SURNAME/GIVEN MR".
+_CAPS_WORD = rf"[{_UP}]{{2,}}(?:['{_AP}-][{_UP}]{{2,}})*"
+_PART_CAPS = re.compile(
+    r"(?<![\w-])(?i:last[ \t]+name|surname|family[ \t]+name|maiden[ \t]+name)"
+    rf"{_HEADER_SEP}(?P<name>{_CAPS_WORD}(?:[ \t]+{_CAPS_WORD})?"
+    rf"|(?:{_PARTICLE}[ \t]+){{1,2}}{_WORD})(?=[ \t]*(?:$|\r?\n|\t|  |\||;|,))",
+    re.MULTILINE,
+)
+_LABELLED_CAPS = re.compile(
+    rf"(?<![\w-])(?i:{_COLON_LABELS}){_HEADER_SEP}"
+    rf"(?P<name>{_CAPS_WORD}(?:[ \t]+{_CAPS_WORD})?[ \t]+{_WORD}(?:[ \t]+{_WORD})?)"
+    r"(?=[ \t]*(?:$|\r?\n|\t|  |\||;|,|\())",
+    re.MULTILINE,
+)
+_COMMON_NAME = re.compile(r"(?<![\w-])CN=(?P<name>[^;:,=\n\"<>]{3,60}?)(?=[ \t]*(?:[;:,\n\"]|$))")
+_PNR_NAME = re.compile(
+    rf"(?<![\w/-])(?P<name>{_CAPS_WORD}/{_CAPS_WORD}(?:[ \t]{_CAPS_WORD})?)"
+    r"(?=[ \t]+(?:MR|MRS|MS|MISS|MSTR|DR|PROF)\b)"
+)
+
+
+def record_names(text: str) -> list[NameSpan]:
+    """Names in the forms of records and systems (see the patterns above)."""
+    out = [
+        NameSpan(m.start("name"), m.end("name"), LABEL_SCORE)
+        for regex in (_PART_CAPS, _PNR_NAME)
+        for m in regex.finditer(text)
+    ]
+    for m in _LABELLED_CAPS.finditer(text):
+        words = _tokens(m.group("name"))
+        if _LEGAL_FORM.match(" " + words[-1]) or is_company(text, m.end("name")):
+            continue  # "Customer: ACME Corp"
+        given = [w for w in words if not w.isupper()]
+        if looks_like_name(" ".join(w.title() for w in words)) and not _english_word(given[0]):
+            out.append(NameSpan(m.start("name"), m.end("name"), LABEL_SCORE))
+    for m in _COMMON_NAME.finditer(text):
+        value = m.group("name").strip()
+        if looks_like_name(value) and not any(c.isdigit() for c in value):
+            out.append(NameSpan(m.start("name"), m.start("name") + len(value), LABEL_SCORE))
+    return out
+
+
 def role_line_names(text: str) -> list[NameSpan]:
     """A name opening a line and followed by a separator and a job title ("Zilmil Sheth ·
     Head of Procurement at Club Carrillo-Arreola", "Ana Ruiz - CTO")."""
@@ -877,6 +926,14 @@ def is_not_person(value: str, extra: frozenset[str] = frozenset()) -> bool:
     return False
 
 
+def _english_word(word: str) -> bool:
+    """An English word that is not a given name known in several countries ("Research")."""
+    from streams.compliance.lexicon import lexicon
+
+    info = lexicon().lookup(word.lower())
+    return info is not None and info.english_rank > 0 and not info.given(min_countries=3)
+
+
 def _with_given_name(words: Iterable[str]) -> bool:
     """One of ``words`` is a given name known in several countries ("michelle")."""
     from streams.compliance.lexicon import lexicon
@@ -912,6 +969,7 @@ def context_names(
         + intro_names(text)
         + list_names(text)
         + role_line_names(text)
+        + record_names(text)
         + chat_names(text)
         + table_names(text)
         + verb_names(text)

@@ -75,3 +75,16 @@ def test_hyphenated_eponyms_and_clinical_names() -> None:
     ):
         i = text.index(name)
         assert named_thing(text, i, i + len(name)) is thing, text
+
+
+def test_a_surname_that_is_a_head_noun_is_a_person() -> None:
+    from streams.compliance.eponyms import named_thing
+
+    for text, span, thing in (
+        ("our landlord, Jesse Park, to step in", "Jesse Park", False),
+        ("J. Bridge signed the form", "J. Bridge", False),
+        ("in the Nelson Room at ten", "Nelson Room", True),
+        ("the Marie Curie Keynote", "Marie Curie Keynote", True),
+    ):
+        i = text.index(span)
+        assert named_thing(text, i, i + len(span)) is thing, text

@@ -245,3 +245,31 @@ def test_people_labels_of_forms_and_checklists() -> None:
         "Dana Mills",
         "Ciri",
     ]
+
+
+def test_names_in_record_and_system_forms() -> None:
+    """Capitals after name-part labels, SURNAME Given after person labels, directory and
+    calendar common names, airline records; not a company after a person label."""
+    from streams.compliance.persons import record_names
+
+    text = (
+        "Surname: HAKIM\nLast name: van Wijk\nPatient: NASYIDAH Cakrajiya    DOB: 02/10/1996\n"
+        "ATTENDEE;RSVP=TRUE;CN=Ebba af Pettersson;X-NUM-GUESTS=0:mailto:eb@example.com\n"
+        "dn: CN=Jan Nowak,OU=Staff,DC=corp\n2. VANBRUNSWIJK/JORT MR      486-7434544647\n"
+        "Customer: ACME Corp\nClient: IBM Research\nORGANIZER;CN=IT Helpdesk:mailto:it@x.com\n"
+    )
+    assert [text[n.start : n.end] for n in record_names(text)] == [
+        "HAKIM",
+        "van Wijk",
+        "VANBRUNSWIJK/JORT",
+        "NASYIDAH Cakrajiya",
+        "Ebba af Pettersson",
+        "Jan Nowak",
+    ]
+
+
+def test_a_judge_is_titled() -> None:
+    from streams.compliance.persons import titled_names
+
+    text = "Before: Her Honour Judge Jinthe Feenstra\n"
+    assert any("Jinthe Feenstra" in text[n.start : n.end] for n in titled_names(text))
