@@ -56,6 +56,14 @@ _ACTOR = re.compile(
     r"|owner|reviewer|reviewed[ \t]+by)[ \t]*[:=][ \t]*(?P<t>[a-z][a-z0-9._-]{2,30}[a-z0-9])"
     r"(?![\w@(/])"
 )
+# Work notes and audit logs: a time stamp, then the login that wrote the line, maybe its
+# role, then a colon ("2025-07-21 09:13 tejadaar (Service Desk): acct linds exists"); and
+# "acct <login>" without a colon.
+_WORK_NOTE = re.compile(
+    r"(?m)^[^\n]{0,30}?\b\d{1,2}:\d{2}(?::\d{2})?[ \t]+(?P<t>[a-z][a-z0-9._-]{2,30}[a-z0-9])"
+    r"(?:[ \t]+\([^)\n]{1,30}\))?:"
+    r"|(?<![\w-])(?i:acct)[ \t]+(?P<a>[a-z][a-z0-9._-]{2,30}[a-z0-9])(?![\w@(/])"
+)
 # given.surname, g.surname, given_surname, surname-given: one separator, lower case.
 _LOGIN = re.compile(
     r"(?<![\w@.+/`'-])(?P<t>(?P<a>[a-z]+)(?P<sep>[._-])(?P<b>[a-z]+(?:-[a-z]+)?))"
@@ -109,6 +117,10 @@ def derived_names(
         for m in _ACTOR.finditer(text)
         if _login_shaped(m.group("t"), lex)
     ]
+    for m in _WORK_NOTE.finditer(text):
+        group = "t" if m.group("t") else "a"
+        if _login_shaped(m.group(group), lex):
+            out.append(NameSpan(m.start(group), m.end(group), DERIVED_SCORE))
     if names:
         out += [
             NameSpan(m.start("t"), m.end("t"), DERIVED_SCORE)
@@ -151,8 +163,14 @@ def derived_names(
 
 def _frequent(word: str, lex: NameLexicon) -> bool:
     """A frequent English word (also when it is a name: "mark", "bell")."""
-    info = lex.lookup(word)
-    return word in STOP_WORDS or (info is not None and 0 < info.english_rank <= COMMON_WORD_RANK)
+    if word in STOP_WORDS:
+        return True
+    forms = [word, word[:-1]] if word.endswith("s") and len(word) > 3 else [word]
+    for form in forms:
+        info = lex.lookup(form)
+        if info is not None and 0 < info.english_rank <= COMMON_WORD_RANK:
+            return True
+    return False
 
 
 # Accounts of systems and teams, not people.

@@ -21,6 +21,7 @@ def test_user_names_slugs_and_short_forms_of_known_names() -> None:
     found = [text[n.start : n.end] for n in derived_names(text, names)]
     assert sorted(set(found)) == sorted(
         {"andersson-ibrahimm", "kochp", "northa", "Marg", "kaique-duarte", "Kai", "g.ratta"}
+        | {"andersj"}  # the login that wrote the work note
     )
 
 
@@ -57,3 +58,12 @@ def test_code_is_not_a_login() -> None:
         "s.bell, mark.parametrize, anna.data, data_frame, user.name and e.g. rose.config."
     )
     assert [text[n.start : n.end] for n in derived_names(text, ["Harold Wallace"])] == []
+
+
+def test_logins_of_work_notes_and_acct() -> None:
+    text = (
+        "2025-07-21 09:13 tejadaar (Service Desk): acct lindsk exists, mbx ok\n"
+        "10:00 meeting: notes follow\n12:30 lunch (canteen): ok\nacct settings updated\n"
+    )
+    found = [text[n.start : n.end] for n in derived_names(text, [])]
+    assert found == ["tejadaar", "lindsk"]
