@@ -74,16 +74,18 @@ def best_hybrid(table: Sequence[Row]) -> Row:
 
 
 def product_default_name() -> str:
-    """The benchmark's name of the product's default hybrid."""
+    """The benchmark's name of the product's default hybrid: the choosable variant of
+    ``bench.retrieval.run`` with the default fusion and text match."""
+    from bench.retrieval.run import search_variants
     from streams.search_api import DEFAULT_FUSION, DEFAULT_TEXT_MATCH
 
-    f = DEFAULT_FUSION
-    stemmed = " stemmed" if DEFAULT_TEXT_MATCH["hybrid"] == "stemmed" else ""
-    if f.technique == "doc_minmax":
-        return f"hybrid doc-minmax{stemmed} bm25={f.bm25_weight:g} documents={f.documents_weight:g}"
-    if f.technique == "minmax":
-        return f"hybrid minmax{stemmed} bm25={f.bm25_weight:g}"
-    return f"hybrid rrf{f.rank_constant}"
+    return next(
+        v.name
+        for v in search_variants()
+        if v.choosable
+        and v.fusion == DEFAULT_FUSION
+        and v.text_match == DEFAULT_TEXT_MATCH["hybrid"]
+    )
 
 
 def markdown(paths: Sequence[Path], table: Sequence[Row]) -> str:

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
+from streams.compliance.lexicon import lexicon
+
 PERSON = "PERSON"
 
 EMAIL_NAME_SCORE: Final = 0.9
@@ -174,11 +176,13 @@ _PART_LABELS = re.compile(
     r"|known[ \t]+as|goes[ \t]+by|call[ \t]+name)"
     rf"{_HEADER_SEP}{_NAME}(?![\w@])"
 )
-_LABELLED = re.compile(rf"(?<![\w-])(?i:{_COLON_LABELS}){_HEADER_SEP}{_NAME}(?![\w@])")
+# A person label and its separator ("Employee: ", "| Tenant | ").
+_PERSON_LABEL = rf"(?<![\w-])(?i:{_COLON_LABELS}){_HEADER_SEP}"
+_LABELLED = re.compile(rf"{_PERSON_LABEL}{_NAME}(?![\w@])")
 # The same labels with "Surname, Given" ("Student: Rosas, Berta    Form: 8M"), up to the end
 # of the cell: a line end, a tab or two spaces, a bar or a semicolon.
 _LABELLED_INVERTED = re.compile(
-    rf"(?<![\w-])(?i:{_COLON_LABELS}){_HEADER_SEP}"
+    rf"{_PERSON_LABEL}"
     rf"(?P<name>{_WORD}(?:-{_WORD})?,[ \t]{{1,2}}{_WORD}(?:[ \t]{_WORD})?)"
     r"(?=[ \t]*(?:$|\r?\n|\t|  |\||;))",
     re.MULTILINE,
@@ -251,8 +255,9 @@ def looks_like_name(name: str, *, min_words: int = 2) -> bool:
         return False
     if any(w.lower().rstrip(".") in _NOT_NAME_WORDS for w in full):
         return False
-    listed = {w.lower() for w in words} & NOT_PERSON
-    return not listed or _with_given_name({w.lower() for w in words} - listed)
+    lowered = {w.lower() for w in words}
+    listed = lowered & NOT_PERSON
+    return not listed or _with_given_name(lowered - listed)
 
 
 def _flex(letters: str) -> str:
@@ -537,7 +542,7 @@ _PART_CAPS = re.compile(
     re.MULTILINE,
 )
 _LABELLED_CAPS = re.compile(
-    rf"(?<![\w-])(?i:{_COLON_LABELS}){_HEADER_SEP}"
+    rf"{_PERSON_LABEL}"
     rf"(?P<name>{_CAPS_WORD}(?:[ \t]+{_CAPS_WORD})?[ \t]+{_WORD}(?:[ \t]+{_WORD})?)"
     r"(?=[ \t]*(?:$|\r?\n|\t|  |\||;|,|\())",
     re.MULTILINE,
@@ -928,16 +933,12 @@ def is_not_person(value: str, extra: frozenset[str] = frozenset()) -> bool:
 
 def _english_word(word: str) -> bool:
     """An English word that is not a given name known in several countries ("Research")."""
-    from streams.compliance.lexicon import lexicon
-
     info = lexicon().lookup(word.lower())
     return info is not None and info.english_rank > 0 and not info.given(min_countries=3)
 
 
 def _with_given_name(words: Iterable[str]) -> bool:
     """One of ``words`` is a given name known in several countries ("michelle")."""
-    from streams.compliance.lexicon import lexicon
-
     lex = lexicon()
     for word in words:
         info = lex.lookup(word.strip(".,"))
