@@ -50,7 +50,9 @@ _MONTHS = (
 )
 _NUMBER = rf"\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}}[A-Za-z]?)?\.?(?![ \t]*{_MONTHS})"
 _NUMBER_AFTER = (
-    rf"(?:,?[ \t]*(?:(?:No|Nr|N|n|nº|n°|Nº|Num|num)\.?[ \t]*|\#[ \t]?)?{_NUMBER}"
+    # a separator first: a digit glued to a word is part of it ("via Gli1", "Sirt1")
+    rf"(?:(?:,[ \t]*|[ \t]+|(?<=\.))(?:(?:No|Nr|N|n|nº|n°|Nº|Num|num)\.?[ \t]*|\#[ \t]?)?"
+    rf"{_NUMBER}"
     rf"(?:[ \t]+\d{{1,5}}(?![\d.:/-]|,\d))?|,?[ \t]+S/N)"
 )
 _UNIT_WORD = (

@@ -41,6 +41,9 @@ _NAMED: Final = (
     "|museum|gallery|lab|laboratory|school|college|university|hospital|station|airport"
     "|stadium|arena|pavilion|lounge|auditorium|trophy|cup|scholarship|professorship"
     "|chair|collection|archive|suite|house|tower|bridge|square|garden|gardens|park"
+    # studies, cohorts and databases named after a person or a place: "Cochrane database"
+    "|cohort|cohorts|study|studies|trial|trials|database|databases|registry|consortium"
+    "|collaboration|survey"
 )
 # Head nouns that are common surnames too: a two-word span ending in one is a person.
 _SURNAME_HEADS: Final = frozenset(
@@ -89,6 +92,11 @@ _OWNED: Final = frozenset(
         "scores",
         "analysis",
         "estimate",
+        "study",
+        "studies",
+        "database",
+        "databases",
+        "survey",
     ]
 )
 

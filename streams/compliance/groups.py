@@ -90,12 +90,17 @@ _THINGS = """
 _THING_NOUNS: Final = frozenset(_THINGS.split())
 _HEAD = re.compile(r"[ \t]+(?:[a-z]+[ \t]+)?(?P<noun>[a-z]+)\b")
 _PROPER = re.compile(r"[ \t][A-Z][a-z]+")
+_COORDINATED = re.compile(r"(?:,|[ \t]+(?:and|or|and/or|vs\.?|versus))[ \t]+(?P<word>[A-Z][\w-]+)")
 
 
 def describes_group(text: str, end: int) -> bool:
     """The NRP word ending at ``end`` qualifies a plural or an institution ("Japanese
     cohorts", "German law", "Danish national registry"), not a person ("a Japanese man",
     "Nationality: Japanese")."""
+    while (more := _COORDINATED.match(text, end, min(len(text), end + 40))) and is_group_word(
+        more.group("word")
+    ):
+        end = more.end()  # "Chinese and Japanese populations": the last group word's head
     if _PROPER.match(text, end, min(len(text), end + 40)):
         return True  # part of a name: "American Mathematical Society", "Irish Sea"
     m = _HEAD.match(text, end, min(len(text), end + 40))

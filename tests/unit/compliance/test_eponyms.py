@@ -68,6 +68,9 @@ def test_hyphenated_eponyms_and_clinical_names() -> None:
         ("a Mann-Whitney test was", "Mann", True),
         ("Hodgkin lymphoma cells express CD30", "Hodgkin", True),
         ("the Krebs cycle", "Krebs", True),
+        ("searched the Cochrane database and PubMed", "Cochrane", True),
+        ("data from the Framingham Heart Study", "Framingham", True),
+        ("Anna's study was cut short", "Anna", False),
         ("Anna's cells were cultured", "Anna", False),
         ("Anna Smith ran the test", "Anna Smith", False),
     ):

@@ -118,6 +118,8 @@ def test_street_addresses_of_many_countries(text: str, street: str) -> None:
         "I complain about the router delivered on 2027-01-12. Despite three calls",
         "2019-2024  Senior Engineer, Acme, Lyon\n2015-2019  Analyst, Beta",
         "Due in 14 days, March 2024",
+        "Hedgehog signalling via Gli1 controls stem cell renewal",
+        "Knockdown of Sirt1 reduced Akt phosphorylation via Foxo3a",
         "She lives in Paris and works in Berlin.",
         "The meeting takes place Monday in room 4.",
     ],
