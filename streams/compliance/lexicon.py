@@ -171,14 +171,15 @@ class NameLexicon:
         key = fold_word(word.strip(".,;:'\u2019"))
         return key not in STOP_WORDS and key not in NOT_NAMES and self._get(key) is None
 
-    def lookup(self, word: str) -> NameInfo | None:
+    def lookup(self, word: str, *, listed_too: bool = False) -> NameInfo | None:
         """The entry of ``word`` (any case, with or without diacritics), or None.
 
         English stop words ("The", "See", "You"), weekdays, month abbreviations and
-        literals ("False") are never names here.
+        literals ("False") are never names here, unless ``listed_too`` (the caller has
+        other evidence: "Jan de Vries").
         """
         key = fold_word(word.strip(".,;:'\u2019"))
-        if key in STOP_WORDS or key in NOT_NAMES:
+        if key in STOP_WORDS or (key in NOT_NAMES and not listed_too):
             return None
         value = self._get(key)
         return None if value is None else _unpack(value)

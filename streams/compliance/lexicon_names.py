@@ -60,12 +60,16 @@ _INNER_CAPS = re.compile(
 )
 # Gap allowed between two words of one name: spaces, or a middle initial ("John F. Smith").
 # One space or tab: two spaces or more separate table cells ("Line  Description").
-_GAP = re.compile(rf"[ \t](?:(?:[{_UP}]\.?|{'|'.join(sorted(_PARTICLES))})[ \t]){{0,2}}")
+_PARTICLE_RE = "|".join(re.escape(p) for p in sorted(_PARTICLES, key=len, reverse=True))
+_GAP = re.compile(rf"[ \t](?:(?:[{_UP}]\.?|{_PARTICLE_RE})[ \t]){{0,2}}")
+# A lower-case particle between two capitalised words ("Jan de Vries", "Martin v. Löwis").
+_PARTICLE_GAP = re.compile(rf"[ \t](?:[{_UP}]\.?[ \t])?(?:{_PARTICLE_RE})[ \t]")
 
 # First words of place names, never a given name here ("San Francisco", "Los Angeles").
 _PLACE_WORDS: Final = _word_set(
     "san santa santo sao los las el new saint st port fort mount lake north south east "
-    "west upper lower great little old royal grand cape bay glen ciudad puerto villa"
+    "west upper lower great little old royal grand cape bay glen ciudad puerto villa "
+    "mar rio costa isla monte porto ponta vila cabo punta playa sierra bahia lago torre"
 )
 
 _ENTITY_LABELS: Final = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "LOCATION"})
@@ -128,12 +132,29 @@ def lexicon_names(text: str, lex: NameLexicon | None = None) -> list[NameSpan]:
                 break
             first, last = infos[i], infos[j]
             middle = infos[i + 1 : j]
-            if not all(_strong_given(m) for m in middle):
+            # "Siobhán Ní Bhriain", "Anna De Santis": a capitalised particle in the middle
+            cap_particle = width == 3 and run[1].text.lower() in _PARTICLES and not run[0].caps
+            if not cap_particle and not all(_strong_given(m) for m in middle):
                 continue
+            # "Jan de Vries", "Siobhán Ní Bhriain": a particle between a given name and a
+            # capitalised word is a name's shape, whatever the surname's standing
+            particle = (
+                width == 2
+                and not run[0].caps
+                and run[0].text.lower() not in _PARTICLES
+                and _PARTICLE_GAP.fullmatch(text[run[0].end : run[1].start]) is not None
+            )
+            if (particle or cap_particle) and first is None:
+                first = lex.lookup(run[0].text, listed_too=True)
             western = _strong_given(first) and (
                 _strong_surname(last)
                 # "REBECCA HOLDAWAY": a surname too rare for the lexicon, and no English word
                 or (width == 2 and len(run[1].text) >= 3 and lex.unknown(run[1].text))
+                or (
+                    (particle or cap_particle)
+                    and run[0].text.lower() not in _PARTICLES
+                    and (_any_name(last) or lex.unknown(run[-1].text))
+                )
             )
             eastern = (
                 first is not None and last is not None and first.surname(1000) and last.given(1000)

@@ -39,7 +39,7 @@ from streams.compliance.persons import (
 
 FORM_SCORE: Final = 0.6
 
-_PARTICLE = "|".join(sorted(_PARTICLES, key=len, reverse=True))
+_PARTICLE = "|".join(re.escape(p) for p in sorted(_PARTICLES, key=len, reverse=True))
 _SURNAME_WORD = rf"[{_UP}][{_LOW}]+(?:['\u2019][{_UP}][{_LOW}]+)?"
 # "J. Hoogers", "I. dos da Rosa", "S. MacKenzie-Gaskin", "R. van Tours" (not "U.S. Army":
 # the initial stands alone; not "A.B. Smith" either: two initials read as one here too).

@@ -244,6 +244,8 @@ def _tokens(name: str) -> list[str]:
 
 _PARTICLES: Final = _words(
     "da das de del della der di do dos du van von den ten ter la le bin binti al y"
+    # "Martin v. Löwis", "Siobhán Ní Bhriain", "Ahmad ibn Said", "Karl zu Guttenberg"
+    " v. vd v.d. ní nic ibn bint zu af dal dalla dei degli delle"
 )
 
 

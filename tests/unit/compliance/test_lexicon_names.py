@@ -59,6 +59,22 @@ def test_names_without_context_in_any_case_and_order() -> None:
     }
 
 
+def test_names_with_particles_of_any_standing() -> None:
+    """A particle between a given name and a capitalised word is a name's shape, even when
+    the surname is rare and the given name is also a month ("Jan")."""
+    text = (
+        "Martin v. Löwis wrote the patch. Thanks to Jan de Vries for the review.\n"
+        "Regards, Siobhán Ní Bhriain. Anna De Santis met him."
+    )
+    assert _found(text) >= {
+        "Martin v. Löwis",
+        "Jan de Vries",
+        "Siobhán Ní Bhriain",
+        "Anna De Santis",
+    }
+    assert _found("Mar del Plata, the van der Waals radius, the Jan 2024 report") == set()
+
+
 def test_places_headings_and_technical_phrases_are_not_names() -> None:
     text = (
         "Offices in San Francisco, Los Angeles and Santa Clara. The Fourier Transform of "
