@@ -7,6 +7,8 @@ in forms no name rule sees:
   ``kochp``, ``northa``, ``jdoe``, ``andersjo`` (parts of the surname and given name, in
   either order, joined or separated by ``.``, ``_`` or ``-``);
 * the name as a URL slug: ``linkedin.com/in/kaique-duarte``;
+* the name or the surname as the host of a personal site: ``http://niemeyer.net``,
+  ``www.kaique-duarte.com``;
 * short forms of the given name used as nicknames: "Kai", "Marg", "Hilk" (a capitalised
   word of 3+ letters that begins a known given name, is no English word and is not a
   name's whole word already).
@@ -68,6 +70,11 @@ _WORK_NOTE = re.compile(
 _LOGIN = re.compile(
     r"(?<![\w@.+/`'-])(?P<t>(?P<a>[a-z]+)(?P<sep>[._-])(?P<b>[a-z]+(?:-[a-z]+)?))"
     r"(?![\w@/(`'-]|\.\w)"
+)
+# The host of a personal site ("http://niemeyer.net", "www.anna-lind.se", "jdoe.dev/blog").
+_HOST = re.compile(
+    r"(?<![\w@.-])(?:https?://)?(?:www\.)?(?P<t>[a-z][a-z0-9-]{2,40})\.[a-z]{2,12}(?:\.[a-z]{2})?"
+    r"(?![\w-]|\.[a-z])"
 )
 _CAPITALISED = re.compile(r"(?<![\w-])(?P<t>[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]{2,})(?![\w-])")
 
@@ -142,6 +149,11 @@ def derived_names(
     for m in _TOKEN.finditer(text):
         token = m.group("t")
         if re.sub(r"\d+$", "", token) in forms:
+            out.append(NameSpan(m.start("t"), m.end("t"), DERIVED_SCORE))
+    surnames_alone = {w for w in whole_words - given_words if len(w) >= 5 and not _frequent(w, lex)}
+    for m in _HOST.finditer(text.lower()):
+        host = re.sub(r"\d+$", "", m.group("t"))
+        if host in forms or host.replace("-", "") in forms or host in surnames_alone:
             out.append(NameSpan(m.start("t"), m.end("t"), DERIVED_SCORE))
     for m in _SLUG.finditer(text):
         slug = re.sub(r"[-_.]?\d+$", "", m.group("t"))

@@ -25,6 +25,18 @@ def test_user_names_slugs_and_short_forms_of_known_names() -> None:
     )
 
 
+def test_the_host_of_a_personal_site() -> None:
+    """A signature's site named after the person is as identifying as the name; a host
+    that is not the name is left alone."""
+    text = (
+        "--\nGustavo Niemeyer\nhttp://niemeyer.net\nwww.anna-lind.se and jdoe.dev\n"
+        "Docs at https://docs.python.org and www.example.com"
+    )
+    names = ["Gustavo Niemeyer", "Anna Lind", "John Doe"]
+    found = {text[n.start : n.end] for n in derived_names(text, names)}
+    assert found == {"niemeyer", "anna-lind", "jdoe"}
+
+
 def test_nothing_is_derived_without_names() -> None:
     text = "Run objects.datatype from the login shell; kochp is not known here."
     assert derived_names(text, []) == []
