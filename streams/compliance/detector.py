@@ -54,6 +54,7 @@ from streams.compliance.lexicon_names import (
     inverted_names,
     lexicon_names,
     lone_given_names,
+    lowercase_names,
     model_person_supported,
     relabelled_entities,
     role_words_only,
@@ -257,6 +258,7 @@ def refine_persons(
         + caps_surname_names(text, lex)
         + handle_names(text, lex)
         + initial_surnames(text, lex)
+        + lowercase_names(text, lex)
         if not is_not_person(text[n.start : n.end], not_person)
     ]
     anchors = [(d.start, d.end) for d in kept if d.entity_type in _ANCHORS and d.score >= 0.5]

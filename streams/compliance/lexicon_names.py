@@ -173,6 +173,37 @@ def lexicon_names(text: str, lex: NameLexicon | None = None) -> list[NameSpan]:
     return out
 
 
+# Chat and mail typed in lower case: "hi, this is priya raghunathan", "my name is lucas".
+_LOWER_INTRO = re.compile(
+    r"(?<![\w-])(?:my[ \t]+name[ \t]+is|my[ \t]+name's|name's|this[ \t]+is|i[ \t]+am|i'm"
+    r"|call[ \t]+me|regards|thanks|cheers|best)[ \t]*[,:-]?[ \t]+"
+    r"(?P<name>[a-z][a-z'-]+(?:[ \t]+[a-z][a-z'-]+)?)(?![\w@])"
+)
+
+
+def lowercase_names(text: str, lex: NameLexicon | None = None) -> list[NameSpan]:
+    """A name typed in lower case after an introduction or a sign-off ("this is priya
+    raghunathan", "my name is lucas", "thanks, anna"): a given name known in the lexicon
+    and no English word, then (if any) a surname or a word no dictionary holds."""
+    lex = lex or lexicon()
+    out = []
+    for m in _LOWER_INTRO.finditer(text):
+        words = m.group("name").split()
+        given = _name_info(lex, words[0])
+        # no capital tells a name from a word here: "i am happy", "thanks, grace" are words
+        if not _strong_given(given) or 0 < given.english_rank <= 5000:  # type: ignore[union-attr]
+            continue
+        end = m.start("name") + len(words[0])
+        if len(words) == 2:
+            last = _name_info(lex, words[1])
+            if (last is not None and last.surname() and not 0 < last.english_rank <= 20000) or (
+                len(words[1]) >= 3 and lex.unknown(words[1])
+            ):
+                end = m.end("name")
+        out.append(NameSpan(m.start("name"), end, LONE_SCORE))
+    return out
+
+
 @lru_cache(maxsize=1)
 def _countries() -> frozenset[str]:
     """Country and territory names in English (from libphonenumber's geocoder data)."""

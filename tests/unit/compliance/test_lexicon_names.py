@@ -75,6 +75,17 @@ def test_names_with_particles_of_any_standing() -> None:
     assert _found("Mar del Plata, the van der Waals radius, the Jan 2024 report") == set()
 
 
+def test_names_typed_in_lower_case_after_an_introduction() -> None:
+    from streams.compliance.lexicon_names import lowercase_names
+
+    text = (
+        "hi, this is priya raghunathan, my order never arrived. thanks, anna\n"
+        "i am happy, this is great, i am sure this is fine, call me maybe, regards team"
+    )
+    found = {text[n.start : n.end] for n in lowercase_names(text)}
+    assert found == {"priya raghunathan", "anna"}
+
+
 def test_places_headings_and_technical_phrases_are_not_names() -> None:
     text = (
         "Offices in San Francisco, Los Angeles and Santa Clara. The Fourier Transform of "
