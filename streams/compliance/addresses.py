@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Final
 
 from streams.compliance.persons import line_spans
@@ -31,8 +32,9 @@ SCORE_TYPED: Final = 0.75
 SCORE_LAYOUT: Final = 0.7
 SCORE_LABEL: Final = 0.7
 
-_UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽȘȚ"
-_LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĸĺļľŀłńņňŉŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżžșț"
+# Latin letters, Greek and Cyrillic ("Απόλλωνος 134", "ул. Ленина 5").
+_UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽȘȚΆ-ΏΑ-ΩЀ-Я"
+_LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĸĺļľŀłńņňŉŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżžșțά-ώа-џ"
 _AP = "'\u2019"
 
 # A capitalised name word ("Erzsébet", "O'Haire", "Agnes-Wesack", "K.H.", "HOS.").
@@ -177,6 +179,10 @@ _COMPOUND_RE = re.compile(
     rf"{_BEFORE}(?:{_NAME}[ \t]+)?[{_UP}][\w{_AP}-]*?(?i:{_COMPOUND})[ \t]*"
     rf"{_NUMBER_AFTER}{_AFTER}(?:{_UNIT})?"
 )
+# "65 Frørupvej", "31 Wiesenstrasse", "178 Plattebaan": a house number before a compound.
+_NUMBER_COMPOUND_RE = re.compile(
+    rf"{_BEFORE}\d{{1,5}}[A-Za-z]?,?[ \t]+[{_UP}][\w{_AP}-]*?(?i:{_COMPOUND}){_AFTER}"
+)
 # "1-26-7 Sakuragaoka" (Japanese block numbers), "H.No. 64 Tripathi Marg" handled above.
 _BLOCK_RE = re.compile(rf"{_BEFORE}\d{{1,2}}-\d{{1,3}}-\d{{1,3}}[ \t]+{_NAME}{_AFTER}")
 _PO_BOX = re.compile(
@@ -260,6 +266,7 @@ def _typed(text: str) -> list[AddressSpan]:
         _FOREIGN_LAST_NUMBERED,
         _TYPE_FIRST_RE,
         _COMPOUND_RE,
+        _NUMBER_COMPOUND_RE,
         _BLOCK_RE,
     ):
         for m in regex.finditer(text):
@@ -617,9 +624,37 @@ _BUSINESS_AFTER = re.compile(
 )
 
 
+# What a line of a quoted, bulleted or indented block starts with ("> ", "??? ", "  - ").
+_LINE_PREFIX = re.compile(r"[ \t]*(?:[>|*•·?-]+[ \t]*)*")
+_NUMBER_STREET_LINE = re.compile(
+    rf"\d{{1,5}}[A-Za-z]?(?:[/-]\d{{1,5}}[A-Za-z]?)?,?[ \t]+{_WORDS}\.?"
+)
+_UNIT_ALONE = re.compile(rf"(?i:{_UNIT_WORD})(?![a-z])\.?[ \t]*[#]?[ \t]*[\w/-]{{1,6}}")
+
+
+def _unit_blocks(text: str) -> list[AddressSpan]:
+    """A house number and a street name on one line and a unit alone on the next
+    ("46 Aasa\n Apt. 432", "> 3914 Ibirapita\n> Puerta 7"), in any indented, quoted or
+    bulleted block: both lines are the street part of an address."""
+    out: list[AddressSpan] = []
+    lines = line_spans(text)
+    bodies = []
+    for s, e in lines:
+        m = _LINE_PREFIX.match(text, s, e)
+        start = m.end() if m else s
+        bodies.append(_trim(text, start, e))
+    for (a, b), (c, d) in pairwise(bodies):
+        street, unit = text[a:b], text[c:d]
+        if not _UNIT_ALONE.fullmatch(unit) or not re.search(r"\d", unit):
+            continue
+        if _NUMBER_STREET_LINE.fullmatch(street) and not _NOT_STREET.search(street):
+            out += [AddressSpan(a, b, SCORE_LAYOUT), AddressSpan(c, d, SCORE_LAYOUT)]
+    return out
+
+
 def find_addresses(text: str) -> list[AddressSpan]:
     """Street-address spans of ``text`` (may overlap; the resolver merges them), without
     the street names of businesses ("Harley Street Homes")."""
     found = _typed(text) + _layout(text) + _labelled(text) + _broken_lines(text)
-    found += _fields(text)
+    found += _fields(text) + _unit_blocks(text)
     return [a for a in found if not _BUSINESS_AFTER.match(text, a.end)]

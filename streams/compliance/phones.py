@@ -81,7 +81,8 @@ _CANDIDATE = re.compile(
     r"(?<![\w.+/@#-])"
     rf"(?P<num>(?:\+|00)?[ \t]?{_GROUP}(?:{_SEP}{_GROUP})*+)"
     r"(?P<ext>[ \t]?(?:x|ext\.?|extension|\#)[ \t]?\d{1,6})?"
-    r"(?![\w@/-]|\.\d)"
+    # not glued to more of a code; a label glued with a dash may follow ("5620-Office")
+    r"(?![\w@/]|-[\d-]|\.\d)"
 )
 _DATE = re.compile(
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})"
@@ -123,14 +124,15 @@ def _digits(value: str) -> int:
     return sum(c.isdigit() for c in value)
 
 
-def _shape_excluded(value: str) -> bool:
+def _shape_excluded(value: str, context: bool) -> bool:
+    """Dates, IP addresses and compact dates are never phones; thousands and decimals
+    ("2.718281") are not, unless a phone word comes before them ("Phone: 9619.5109")."""
     stripped = value.strip()
     return bool(
         _DATE.fullmatch(stripped)
         or _IP.fullmatch(stripped)
-        or _THOUSANDS.fullmatch(stripped)
-        or _DECIMAL.fullmatch(stripped)
         or _COMPACT_DATE.fullmatch(stripped)
+        or (not context and (_THOUSANDS.fullmatch(stripped) or _DECIMAL.fullmatch(stripped)))
     )
 
 
@@ -162,7 +164,8 @@ def find_phones(text: str) -> list[PhoneSpan]:
     for m in _CANDIDATE.finditer(text):
         num = m.group("num")
         digits = _digits(num)
-        if digits < 7 or digits > 15 or _shape_excluded(num):
+        context = bool(_CONTEXT.search(text, max(0, m.start() - 40), m.start()))
+        if digits < 7 or digits > 15 or _shape_excluded(num, context):
             continue
         if _DATE_PREFIX.match(num.lstrip()):
             continue  # "2024-03-12 07:45"
@@ -171,7 +174,6 @@ def find_phones(text: str) -> list[PhoneSpan]:
         stripped = num.lstrip()
         international = stripped.startswith(("+", "00"))
         separated = bool(re.search(r"[-./() \t]", stripped.strip()))
-        context = bool(_CONTEXT.search(text, max(0, m.start() - 40), m.start()))
         trunk = stripped.startswith("0") and 9 <= digits <= 12
         bare = not (separated or international or context or trunk)
         if bare and not (8 <= digits <= 12 and _valid_somewhere(stripped)):
@@ -183,10 +185,11 @@ def find_phones(text: str) -> list[PhoneSpan]:
         if not spans and international:
             value = num  # "00" may be a trunk prefix, not an international one
             spans = list(_matches(value, False))
-        if not spans:
-            continue
         covered = sum(_digits(value[s:e]) for s, e in spans)
-        if covered * 10 < digits * 6:  # the matcher accepted only a small part
+        if covered * 10 < digits * 6 and not (context and separated):
+            # the matcher accepted nothing or only a small part; but after a phone word,
+            # digits grouped like a phone are one whatever the plans tried here say
+            # ("call 21 216 205 5911")
             continue
         start = m.start("num") + (len(num) - len(num.lstrip()))
         end = m.end()

@@ -71,6 +71,22 @@ def test_not_phones(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "phones"),
+    [
+        ("+372 477 5620-Office,+386 70-727-700-Fax", ["+372 477 5620", "+386 70-727-700"]),
+        ("(12) 3082-6765-Office", ["(12) 3082-6765"]),
+        ("You can call 21 216 205 5911", ["21 216 205 5911"]),
+        ("Phone: 9619.5109", ["9619.5109"]),
+        ("pi is 3.14159265 and 1,000,000 units", []),
+    ],
+)
+def test_phones_with_glued_labels_or_after_phone_words(text: str, phones: list[str]) -> None:
+    """A label glued with a dash ends the number; after a phone word, digits grouped like
+    a phone are one even where no numbering plan tried here accepts them."""
+    assert _found(find_phones(text), text) == phones
+
+
+@pytest.mark.parametrize(
     ("text", "street"),
     [
         (
@@ -101,6 +117,11 @@ def test_not_phones(text: str) -> None:
             "391 Johnson Burg Apt. 636",
         ),
         ("PO Box 4411, Wellington", "PO Box 4411"),
+        ("The restaurant is at 65 Frørupvej", "65 Frørupvej"),
+        ("I'd like a taxi to Απόλλωνος 134\n2303 ΛΑΚΑΤΑΜΕΙΑ\nCyprus", "Απόλλωνος 134"),
+        ("Stephan Þorgeirsson\n\n46 Aasa\n Apt. 432\n Kolila\n Estonia 90411", "46 Aasa"),
+        ("> Alibek Godina\n>429 De Veurs Comberg\n>Flat 61\n>Waasten", "Flat 61"),
+        ("??? 3914 Ibirapita\n??? Puerta 7\n??? Montevideo", "3914 Ibirapita"),
     ],
 )
 def test_street_addresses_of_many_countries(text: str, street: str) -> None:
