@@ -50,6 +50,7 @@ from streams.compliance.identifiers import find_identifiers
 from streams.compliance.lexicon import NOT_NAMES, lexicon
 from streams.compliance.lexicon_names import (
     caps_surname_names,
+    given_name_lists,
     handle_names,
     inverted_names,
     lexicon_names,
@@ -259,6 +260,7 @@ def refine_persons(
         + handle_names(text, lex)
         + initial_surnames(text, lex)
         + lowercase_names(text, lex)
+        + given_name_lists(text, entities, lex)
         if not is_not_person(text[n.start : n.end], not_person)
     ]
     anchors = [(d.start, d.end) for d in kept if d.entity_type in _ANCHORS and d.score >= 0.5]

@@ -402,6 +402,51 @@ def lone_given_names(
     return out
 
 
+# "Carolina, Auriville, Hugolina, Elisabeth, Damjan and Birlant": single capitalised words
+# in a list of three or more.
+_SINGLE_LIST = re.compile(
+    rf"(?<![\w@./-]){_TITLE_WORD}(?:[ \t]*,[ \t]*{_TITLE_WORD}){{1,12}}[ \t]*,?[ \t]+"
+    rf"(?:and|or|&)[ \t]+{_TITLE_WORD}(?![\w@/-])"
+)
+_ITEM = re.compile(_TITLE_WORD)
+
+
+def given_name_lists(
+    text: str, entities: Iterable[tuple[int, int, str]] = (), lex: NameLexicon | None = None
+) -> list[NameSpan]:
+    """Lists of three or more single words where at least half (and two) are given names
+    of some standing, no English words and no places the model saw: every item that is a
+    name or no dictionary word is a person ("They had 6: Carolina, Auriville, Hugolina,
+    Elisabeth, Damjan and Birlant"); "NumPy, SciPy and Pandas" or "Paris, Sydney and
+    Austin" are not."""
+    lex = lex or lexicon()
+    places = [(s, e) for s, e, label in entities if label in {"GPE", "LOC", "FAC", "LOCATION"}]
+    out: list[NameSpan] = []
+    for m in _SINGLE_LIST.finditer(text):
+        items = [i for i in _ITEM.finditer(text, m.start(), m.end()) if i.group(0) != "And"]
+        if len(items) < 3:
+            continue
+        placed = [any(a < i.end() and i.start() < b for a, b in places) for i in items]
+        infos = [_name_info(lex, i.group(0)) for i in items]
+        named = [
+            info is not None and _strong_given(info) and not 0 < info.english_rank <= 20000
+            for info in infos
+        ]
+        unknown = [
+            info is None and lex.unknown(i.group(0)) for i, info in zip(items, infos, strict=True)
+        ]
+        # the model calls single names in a list places as often as not ("Elisabeth"):
+        # two items it did not call places must be names too ("Paris, Sydney and Austin")
+        unplaced = sum((n or u) and not p for n, u, p in zip(named, unknown, placed, strict=True))
+        # names of rare origins are in no dictionary: half the evidence of a given name
+        if sum(named) < 2 or unplaced < 2 or (sum(named) + sum(unknown) / 2) * 2 < len(items):
+            continue
+        for i, is_name, is_unknown in zip(items, named, unknown, strict=True):
+            if is_name or is_unknown:  # "Carolina" too, though the model saw a place
+                out.append(NameSpan(i.start(), i.end(), LONE_SCORE))
+    return out
+
+
 def relabelled_entities(
     text: str, entities: Iterable[tuple[int, int, str]], lex: NameLexicon | None = None
 ) -> list[NameSpan]:

@@ -421,7 +421,12 @@ _VERB_BEFORE = re.compile(
     r"|between|manager|boss|witness|patient|client|customer|account[ \t]+holder"
     r"|card[ \t]*holder|policy[ \t]*holder|holder|beneficiary|payee|guest|passenger|driver"
     r"|suspect|victim|applicant|candidate|employee|member|resident|owner|identified[ \t]+as"
-    r"|named|called[ \t]+by)"
+    r"|named|called[ \t]+by|said|says|asked|asks|shouted|yelled|whispered|replied"
+    r"|(?:said|spoke|wrote|replied|shouted|yelled|turned|waved|smiled|pointed|looked)"
+    r"[ \t]+(?:to|at)|maiden[ \t]+name(?:[ \t]+(?:is|was))?|(?:name|surname)[ \t]+(?:is|was)"
+    r"|(?:partner|wife|husband|mother|father)['\u2019]s[ \t]+name"
+    r"|(?:not|written|directed|produced|composed|authored|performed|sung|narrated|illustrated"
+    r"|photographed|painted)[ \t]+by)"
     rf"[ \t]+(?:{_TITLES}[ \t]+)?{_NAME}(?![\w@])"
 )
 # Kinship and social relations name one person, even by a single name ("her daughter
@@ -456,6 +461,23 @@ _VERB_AFTER = re.compile(
     r"|telephoned|texted|messaged|heard|explains|insists|insisted|denies|denied|admitted"
     r"|recalls|recalled|remembers|remembered|thinks|thought|feels|felt|believes|believed"
     r"|upstairs|downstairs|next[ \t]+door)(?![\w-])"
+)
+# Verbs that only people do, before or after a single name.
+_SPEECH_VERBS = (
+    r"said|says|asked|asks|told|shouted|yelled|whispered|replied|answered|explained"
+    r"|insisted|admitted|recalled|recalls|laughed|smiled|sighed|nodded|cried|screamed"
+)
+_SPEECH_BEFORE = re.compile(
+    rf"(?<![\w-])(?i:(?:{_SPEECH_VERBS})(?:[ \t]+(?:to|at))?"
+    r"|(?:spoke|talked|turned|waved|pointed|looked)[ \t]+(?:to|at|with)"
+    r"|maiden[ \t]+name(?:[ \t]+(?:is|was))?|(?:first[ \t]+|last[ \t]+|sur)?name[ \t]+(?:is|was)"
+    r"|(?:partner|wife|husband|mother|father)['\u2019]s[ \t]+name|interviewed|thanked"
+    r"|phoned|texted|emailed|e-mailed|hugged|kissed|married|divorced)"
+    rf"[ \t]+{_NAME}(?![\w@])"
+)
+_SPEECH_AFTER = re.compile(
+    rf"(?<![\w-]){_NAME}[ \t]+(?:(?:{_SPEECH_VERBS})|was[ \t]+born|died|passed[ \t]+away)"
+    r"(?![\w-])"
 )
 _TITLED = re.compile(
     rf"(?<![\w-]){_TITLES}[ \t]+(?P<name>(?:{_PARTICLE}[ \t]+)?{_NAME_BODY})(?![\w@])"
@@ -746,6 +768,14 @@ def verb_names(text: str) -> list[NameSpan]:
     is enough there ("her daughter Ana", "our landlord, Jan Nowak")."""
     out = _spans_of(_VERB_BEFORE, text, 2) + _spans_of(_VERB_AFTER, text, 2)
     out += _spans_of(_AGED, text, 2)
+    # one word is enough next to the verbs of speech and of people, where the lexicon
+    # says it is a name and no English word ("said Miłosław", "Dzhambek shouted at Iwao",
+    # "says Wiśniewska", "her maiden name is Lavrentyev")
+    for regex in (_SPEECH_BEFORE, _SPEECH_AFTER):
+        for m in regex.finditer(text):
+            words = _tokens(m.group("name"))
+            if len(words) == 1 and _single_name(words[0]):
+                out.append(NameSpan(m.start("name"), m.end("name"), LABEL_SCORE))
     for m in _RELATION.finditer(text):
         first = _tokens(m.group("name"))[0].lower()
         if first in _COMMON_CAPITALISED or first in _NOT_INTRO:
@@ -937,6 +967,22 @@ def _english_word(word: str) -> bool:
     """An English word that is not a given name known in several countries ("Research")."""
     info = lexicon().lookup(word.lower())
     return info is not None and info.english_rank > 0 and not info.given(min_countries=3)
+
+
+def _single_name(word: str) -> bool:
+    """A capitalised word standing for a person by itself: a given name or a surname the
+    lexicon knows and no everyday English word ("Iwao", "Wiśniewska"), or a word of four
+    letters or more that no dictionary holds ("Dzhambek"); never a word like "Will"."""
+    word = word.strip(".,;:")
+    if len(word) < 3 or word.isupper() or word.lower() in _COMMON_CAPITALISED:
+        return False
+    lex = lexicon()
+    info = lex.lookup(word)
+    if info is None:
+        return len(word) >= 4 and lex.unknown(word)
+    if 0 < info.english_rank <= 20000:
+        return False
+    return info.given() or info.surname()
 
 
 def _with_given_name(words: Iterable[str]) -> bool:

@@ -86,6 +86,37 @@ def test_names_typed_in_lower_case_after_an_introduction() -> None:
     assert found == {"priya raghunathan", "anna"}
 
 
+def test_lists_of_given_names() -> None:
+    from streams.compliance.lexicon_names import given_name_lists
+
+    text = "They had 6: Carolina, Auriville, Hugolina, Elisabeth, Damjan and Birlant."
+    found = {text[n.start : n.end] for n in given_name_lists(text)}
+    assert found == {"Carolina", "Auriville", "Hugolina", "Elisabeth", "Damjan", "Birlant"}
+    other = (
+        "We use NumPy, SciPy, Matplotlib and Pandas. Red, Green and Blue. "
+        "Monday, Tuesday and Friday; Alpha, Beta and Gamma."
+    )
+    assert given_name_lists(other) == []
+    places = "Offices in Paris, Sydney, Austin and Florence."
+    entities = [
+        (places.index(w), places.index(w) + len(w), "GPE")
+        for w in places[11:-1].replace(" and", ",").split(", ")
+    ]
+    assert given_name_lists(places, entities) == []
+
+
+def test_single_names_next_to_verbs_of_speech(detector: PresidioDetector) -> None:
+    text = (
+        '"I\'m so jealous!" said Miłosław. Dzhambek shouted at Iwao. "Yes," says Wiśniewska. '
+        "Her maiden name is Lavrentyev. Kafka said nothing; Will said no; the function is "
+        "called by Numpy."
+    )
+    [found] = detector.detect([text])
+    persons = {text[d.start : d.end] for d in found if d.entity_type == "PERSON"}
+    assert {"Miłosław", "Dzhambek", "Iwao", "Wiśniewska", "Lavrentyev"} <= persons
+    assert not persons & {"Kafka", "Will", "Numpy"}
+
+
 def test_places_headings_and_technical_phrases_are_not_names() -> None:
     text = (
         "Offices in San Francisco, Los Angeles and Santa Clara. The Fourier Transform of "
