@@ -57,6 +57,7 @@ from streams.compliance.lexicon_names import (
     lone_given_names,
     lowercase_names,
     model_person_supported,
+    name_pairs,
     relabelled_entities,
     role_words_only,
     unsupported,
@@ -261,6 +262,7 @@ def refine_persons(
         + initial_surnames(text, lex)
         + lowercase_names(text, lex)
         + given_name_lists(text, entities, lex)
+        + name_pairs(text, lex)
         if not is_not_person(text[n.start : n.end], not_person)
     ]
     anchors = [(d.start, d.end) for d in kept if d.entity_type in _ANCHORS and d.score >= 0.5]

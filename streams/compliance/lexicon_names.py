@@ -447,6 +447,39 @@ def given_name_lists(
     return out
 
 
+# "Lind and Fanucci were precision engineers": two single names doing something together.
+_PAIR = re.compile(
+    rf"(?<![\w@./-])(?P<a>{_TITLE_WORD})[ \t]+(?:and|&)[ \t]+(?P<b>{_TITLE_WORD})[ \t]+"
+    r"(?=(?:were|have|had|met|married|both|went|came|said|told|live|lived|worked|founded"
+    r"|wrote|sang|played|fell|became|divorced)\b)"
+)
+
+
+def name_pairs(text: str, lex: NameLexicon | None = None) -> list[NameSpan]:
+    """Two single names joined by "and" before a verb of people ("Lind and Fanucci were",
+    "Shigeki and Balatková met"): each that is a given name or surname and no everyday
+    English word, or no dictionary word at all, when one of them is a known name."""
+    lex = lex or lexicon()
+    out: list[NameSpan] = []
+    for m in _PAIR.finditer(text):
+        ok = []
+        known = False
+        for group in ("a", "b"):
+            word = m.group(group)
+            info = lex.lookup(word)
+            is_name = (
+                info is not None
+                and (info.given() or info.surname())
+                and not 0 < info.english_rank <= 20000
+            )
+            known = known or is_name
+            if is_name or (info is None and len(word) >= 4 and lex.unknown(word)):
+                ok.append(NameSpan(m.start(group), m.end(group), LONE_SCORE))
+        if known:
+            out += ok
+    return out
+
+
 def relabelled_entities(
     text: str, entities: Iterable[tuple[int, int, str]], lex: NameLexicon | None = None
 ) -> list[NameSpan]:

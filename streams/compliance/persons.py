@@ -196,8 +196,9 @@ _BLOCK_LABELLED = re.compile(
     re.MULTILINE,
 )
 _BY_LABELLED = re.compile(
-    r"(?<![\w-])(?i:(?:reported|requested|submitted|approved|prepared|reviewed|signed)"
-    rf"[ \t]+by|assigned[ \t]+to|attn\.?|patient)[ \t]+{_NAME}(?![\w@])"
+    r"(?<![\w-])(?i:(?:reported|requested|submitted|approved|prepared|reviewed|signed"
+    r"|directed|written|produced|composed|performed|hosted|presented|narrated|edited)"
+    rf"[ \t]+by[ \t]*:?|assigned[ \t]+to|attn\.?|patient)[ \t]+{_NAME}(?![\w@])"
 )
 _SALUTATION = re.compile(
     rf"(?<![\w-])(?:Dear|Hi|Hello|Hey|Good[ \t]+(?:morning|afternoon|evening)"
@@ -475,12 +476,27 @@ _SPEECH_BEFORE = re.compile(
     r"|phoned|texted|emailed|e-mailed|hugged|kissed|married|divorced)"
     rf"[ \t]+{_NAME}(?![\w@])"
 )
+# A person's role right before their name ("tennis player Tihomila Crnić").
+_ROLE_BEFORE = re.compile(
+    r"(?<![\w-])(?i:player|singer|actor|actress|artist|writer|author|novelist|poet"
+    r"|journalist|reporter|photographer|coach|striker|goalkeeper|athlete|minister|senator"
+    r"|chairman|chairwoman|spokesman|spokeswoman|spokesperson|co-founder|founder|lecturer"
+    r"|teacher|nurse|surgeon|lawyer|attorney|detective|inspector|sergeant|pupil|student)"
+    rf"[ \t]+{_NAME}(?![\w@])"
+)
+# A name addressed at the start of a line or sentence ("Polycarp, can I please speak to").
+_VOCATIVE = re.compile(
+    rf"(?:^|(?<=[.!?][ \t]))[ \t]*{_NAME},[ \t]+(?=(?:can|could|would|will|please|do|did"
+    r"|are|is|have|has|I|you|we|thanks|thank|sorry|here|let|may|should)\b)",
+    re.MULTILINE,
+)
 _SPEECH_AFTER = re.compile(
     rf"(?<![\w-]){_NAME}[ \t]+(?:(?:{_SPEECH_VERBS})|was[ \t]+born|died|passed[ \t]+away)"
     r"(?![\w-])"
 )
 _TITLED = re.compile(
-    rf"(?<![\w-]){_TITLES}[ \t]+(?P<name>(?:{_PARTICLE}[ \t]+)?{_NAME_BODY})(?![\w@])"
+    rf"(?<![\w-])(?:{_TITLES}|(?:mr|mrs|ms|dr|prof)\.)[ \t]+"
+    rf"(?P<name>(?:{_PARTICLE}[ \t]+)?{_NAME_BODY})(?![\w@])"
 )
 # A name right before or after its e-mail address: "Anna Kovács (anna@x.org)",
 # "Anna Kovács - anna@x.org", "anna@x.org (Anna Kovács)".
@@ -771,7 +787,13 @@ def verb_names(text: str) -> list[NameSpan]:
     # one word is enough next to the verbs of speech and of people, where the lexicon
     # says it is a name and no English word ("said Miłosław", "Dzhambek shouted at Iwao",
     # "says Wiśniewska", "her maiden name is Lavrentyev")
-    for regex in (_SPEECH_BEFORE, _SPEECH_AFTER):
+    # two words after a role, one of them a name the lexicon knows ("player Settings Menu"
+    # is not)
+    for m in _ROLE_BEFORE.finditer(text):
+        span = _name_span(m, text, 2)
+        if span is not None and _has_name_word(_tokens(text[span.start : span.end])):
+            out.append(span)
+    for regex in (_SPEECH_BEFORE, _SPEECH_AFTER, _VOCATIVE):
         for m in regex.finditer(text):
             words = _tokens(m.group("name"))
             if len(words) == 1 and _single_name(words[0]):
@@ -983,6 +1005,17 @@ def _single_name(word: str) -> bool:
     if 0 < info.english_rank <= 20000:
         return False
     return info.given() or info.surname()
+
+
+def _has_name_word(words: Iterable[str]) -> bool:
+    """One of ``words`` is a given name or a surname and no everyday English word."""
+    for word in words:
+        info = lexicon().lookup(word.strip(".,"))
+        if info is None:
+            continue
+        if (info.given() or info.surname()) and not 0 < info.english_rank <= 20000:
+            return True
+    return False
 
 
 def _with_given_name(words: Iterable[str]) -> bool:

@@ -117,6 +117,22 @@ def test_single_names_next_to_verbs_of_speech(detector: PresidioDetector) -> Non
     assert not persons & {"Kafka", "Will", "Numpy"}
 
 
+def test_names_after_roles_lower_case_titles_vocatives_and_pairs(
+    detector: PresidioDetector,
+) -> None:
+    text = (
+        "Join accounts with ms. Csenger. Polycarp, can I please speak to your boss? "
+        "They detained tennis player Tihomila Crnić. Lind and Fanucci were engineers.\n"
+        "Directed By:    Božena Skoumalová\n"
+        "Yes, I can. Python, do you know? The player Settings Menu. Red and Blue were chosen."
+    )
+    [found] = detector.detect([text])
+    persons = {text[d.start : d.end] for d in found if d.entity_type == "PERSON"}
+    assert {"Polycarp", "Tihomila Crnić", "Lind", "Fanucci", "Božena Skoumalová"} <= persons
+    assert any("Csenger" in p for p in persons)
+    assert not {p for p in persons if p.split()[0] in {"Yes", "Python", "Settings", "Red"}}
+
+
 def test_places_headings_and_technical_phrases_are_not_names() -> None:
     text = (
         "Offices in San Francisco, Los Angeles and Santa Clara. The Fourier Transform of "
