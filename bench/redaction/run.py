@@ -1,6 +1,7 @@
 """Benchmark: how much technical text the default policy changes (issue #9, item 1).
 
     .venv/bin/python -m bench.redaction.run --out bench/results
+    .venv/bin/python -m bench.redaction.run --no-baseline --split tune --out /tmp/red  # tuning
 
 Text nobody wrote to contain personal data, from what is installed (no download):
 
@@ -8,7 +9,23 @@ Text nobody wrote to contain personal data, from what is installed (no download)
 * ``stdlib``: the documentation of Python's standard library modules (``pydoc``), one
   document per module section;
 * ``packages``: docstrings of the public functions and classes of installed libraries
-  (SQLAlchemy, pydantic, spaCy, Presidio, OpenSearch client, phonenumbers, ...).
+  (SQLAlchemy, pydantic, spaCy, Presidio, OpenSearch client, phonenumbers, ...);
+* ``biomed``: 252 scientific abstracts in the style of PubMed (``data/biomed.jsonl``; oncology,
+  microbiology, neuroscience, cardiology, epidemiology, genetics, immunology, plant biology,
+  pharmacology, public health, ecology, materials science, physics, computer science), each
+  seen as a Markdown file with a title heading (``# title``, blank line, abstract). The
+  abstracts were written for this benchmark: they are synthetic, none is a real paper. Users
+  index text like SciFact or PubMed, but no such corpus can be fetched here (package
+  registries only, no dataset hubs), and what makes such text hard, gene and protein symbols
+  in any casing (MGMT, Sirt1, p53, daf-16), species (S. aureus, C. elegans), drug and brand
+  names, cell lines (HeLa), cohort and trial names (Framingham, ARIC), eponyms
+  (Kaplan-Meier, Crohn), databases (Cochrane, Embase) and study populations ("in rural
+  Uganda", "Han Chinese"), is written densely into them. They hold no personal data: no
+  patient names, e-mail addresses, phone numbers or street addresses; about one in
+  seventeen cites a paper in the "(Smith et al., 2010)" form, as real abstracts do.
+  ``split`` alternates ``tune``/``report`` by id: rules are tuned on the tune half (``--split
+  tune`` lists its changed strings with context), the report half is reported only in
+  aggregate (counted, never listed), so it stays unseen by whoever tunes.
 
 Each document goes through ``ComplianceEngine.redact_text`` with the default policy and,
 in the same run, through plain Presidio (``AnalyzerEngine`` defaults, everything it finds
@@ -38,6 +55,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMPY_DOCS = ROOT / "bench/retrieval/data/docs.jsonl"
+BIOMED_DOCS = Path(__file__).resolve().parent / "data/biomed.jsonl"
+SPLITS = ("all", "tune", "report")
+CONTEXT = 40  # characters either side of a listed change
 PACKAGES = (
     "sqlalchemy",
     "pydantic",
@@ -59,12 +79,28 @@ class Doc:
     corpus: str
     id: str
     text: str
+    split: str | None = None  # biomed only: "tune" or "report"
+
+    @property
+    def listed(self) -> bool:
+        """Whether this document's changed strings may be listed (not a report-half one)."""
+        return self.split != "report"
 
 
 def numpy_docs() -> Iterator[Doc]:
     for line in NUMPY_DOCS.read_text().splitlines():
         d = json.loads(line)
         yield Doc("numpy", d["id"], f"{d['title']}\n\n{d['text']}"[:MAX_CHARS])
+
+
+def biomed_docs(split: str = "all") -> Iterator[Doc]:
+    """The abstracts of ``data/biomed.jsonl`` (one half with ``split``), each as the pipeline
+    sees a Markdown file whose title is its first heading."""
+    for line in BIOMED_DOCS.read_text().splitlines():
+        d = json.loads(line)
+        if split in ("all", d["split"]):
+            text = f"# {d['title']}\n\n{d['text']}"[:MAX_CHARS]
+            yield Doc("biomed", d["id"], text, d["split"])
 
 
 def stdlib_docs(limit: int) -> Iterator[Doc]:
@@ -115,6 +151,12 @@ def package_docs(limit: int) -> Iterator[Doc]:
                         return
 
 
+def _context(text: str, start: int, end: int) -> str:
+    before = text[max(0, start - CONTEXT) : start]
+    after = text[end : end + CONTEXT]
+    return " ".join(f"{before}[[{text[start:end]}]]{after}".split())
+
+
 @dataclass
 class Tally:
     docs: int = 0
@@ -122,6 +164,7 @@ class Tally:
     types: Counter[str] | None = None
     strings: Counter[str] | None = None
     seconds: float = 0.0
+    listing: list[dict[str, str]] | None = None  # biomed: every change, with context
 
     def add(self, changes: Sequence[tuple[str, str]]) -> None:
         self.types = self.types or Counter()
@@ -133,8 +176,42 @@ class Tally:
             self.types[entity] += 1
             self.strings[f"{entity}: {value}"] += 1
 
+    def add_spans(self, doc: Doc, spans: Sequence[tuple[str, int, int]]) -> None:
+        """Changes as (entity, start, end) in ``doc.text``; a report-half document's are
+        counted (documents, types) but its strings are neither counted nor listed."""
+        if doc.listed:
+            self.add([(entity, doc.text[start:end]) for entity, start, end in spans])
+        else:
+            self.add([])
+            self.changed += bool(spans)
+            self.types = self.types or Counter()
+            self.types.update(entity for entity, _, _ in spans)
+        if doc.corpus == "biomed" and doc.listed:
+            self.listing = self.listing if self.listing is not None else []
+            self.listing += [
+                {
+                    "id": doc.id,
+                    "entity": entity,
+                    "value": doc.text[start:end],
+                    "context": _context(doc.text, start, end),
+                }
+                for entity, start, end in spans
+            ]
+
+    def add_blocked(self, doc: Doc) -> None:
+        """A document the policy blocks as a whole."""
+        if doc.listed:
+            self.add([("BLOCKED", doc.id)])
+        else:
+            self.add_spans(doc, [("BLOCKED", 0, 0)])
+        if doc.corpus == "biomed" and doc.listed:
+            self.listing = self.listing if self.listing is not None else []
+            self.listing.append(
+                {"id": doc.id, "entity": "BLOCKED", "value": "", "context": "(whole document)"}
+            )
+
     def as_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "docs": self.docs,
             "changed": self.changed,
             "changed_share": round(self.changed / self.docs, 4) if self.docs else 0.0,
@@ -142,6 +219,9 @@ class Tally:
             "top_changed": (self.strings or Counter()).most_common(25),
             "seconds": round(self.seconds, 1),
         }
+        if self.listing is not None:
+            out["changes"] = self.listing
+        return out
 
 
 def run_ragstream(docs: Sequence[Doc], policy_name: str, spacy_model: str) -> dict[str, Tally]:
@@ -162,14 +242,15 @@ def run_ragstream(docs: Sequence[Doc], policy_name: str, spacy_model: str) -> di
             tally = tallies.setdefault(doc.corpus, Tally())
             tally.seconds += elapsed / len(batch)
             if result.text is None:
-                tally.add([("BLOCKED", doc.id)])
+                tally.add_blocked(doc)
                 continue
-            tally.add(
+            tally.add_spans(
+                doc,
                 [
-                    (f.entity_type, doc.text[f.start : f.end])
+                    (f.entity_type, f.start, f.end)
                     for f in result.findings
                     if f.action is not Action.KEEP
-                ]
+                ],
             )
     return tallies
 
@@ -189,7 +270,7 @@ def run_presidio(docs: Sequence[Doc], spacy_model: str) -> dict[str, Tally]:
         found = analyzer.analyze(text=doc.text, language="en")
         tally = tallies.setdefault(doc.corpus, Tally())
         tally.seconds += time.perf_counter() - start
-        tally.add([(r.entity_type, doc.text[r.start : r.end]) for r in found])
+        tally.add_spans(doc, [(r.entity_type, r.start, r.end) for r in found])
     return tallies
 
 
@@ -209,17 +290,22 @@ def _markdown(result: dict[str, Any]) -> str:
         "reproduce: `python -m bench.redaction.run` (part of `make bench`).",
         "",
         "Documents nobody wrote to hold personal data (NumPy reference, Python standard "
-        "library documentation, docstrings of installed libraries). A document counts as "
-        "changed when any finding's action is not `keep`. Plain Presidio: `AnalyzerEngine` "
-        "defaults, everything found replaced, same documents, same run.",
+        "library documentation, docstrings of installed libraries, and scientific abstracts "
+        "in the style of PubMed written for this benchmark, `bench/redaction/data/"
+        "biomed.jsonl`). A document counts as changed when any finding's action is not "
+        "`keep`. Plain Presidio: `AnalyzerEngine` defaults, everything found replaced, same "
+        "documents, same run. Strings changed in the report half of the abstracts are "
+        "counted, never listed.",
         "",
         "| corpus | documents | ragstream changed | Presidio changed |",
         "|---|---:|---:|---:|",
     ]
+    split = result.get("biomed_split", "all")
     for name, ours in result["ragstream"].items():
         theirs = result["presidio"].get(name, {})
+        label = f"{name} ({split} half)" if name == "biomed" and split != "all" else name
         lines.append(
-            f"| {name} | {ours['docs']} | {ours['changed_share']:.1%} ({ours['changed']}) | "
+            f"| {label} | {ours['docs']} | {ours['changed_share']:.1%} ({ours['changed']}) | "
             f"{theirs.get('changed_share', 0):.1%} ({theirs.get('changed', 0)}) |"
         )
     t, p = result["total"], result["presidio_total"]
@@ -241,6 +327,15 @@ def _markdown(result: dict[str, Any]) -> str:
         "",
     ]
     lines += [f"* {count} x `{value}`" for value, count in t["top_changed"]]
+    listing = result["ragstream"].get("biomed", {}).get("changes")
+    if listing is not None:
+        lines += [
+            "",
+            f"Every change in the biomed tune half (ragstream; {len(listing)}), "
+            "`[[changed]]` in its context:",
+            "",
+        ]
+        lines += [f"* {c['id']} `{c['entity']}`: `{c['value']}` — {c['context']}" for c in listing]
     lines.append("")
     return "\n".join(lines)
 
@@ -267,6 +362,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--packages", type=int, default=400, help="library docstrings (at most)")
     parser.add_argument("--no-baseline", action="store_true", help="skip plain Presidio")
     parser.add_argument(
+        "--split",
+        choices=SPLITS,
+        default="all",
+        help="half of the biomed abstracts to run (the other corpora are not split): tune to "
+        "look at changed strings while tuning rules, report for the held-out share",
+    )
+    parser.add_argument(
         "--spacy-model",
         help="spaCy model for both systems (a package, a model directory or a vendored-model "
         "package); default: the compliance setting",
@@ -277,7 +379,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     spacy_model = args.spacy_model or ComplianceSettings().spacy_model
     os.environ.setdefault("RAGSTREAM_COMPLIANCE__ALLOW_DEV_KEY", "true")
 
-    docs = [*numpy_docs(), *stdlib_docs(args.stdlib), *package_docs(args.packages)]
+    docs = [
+        *numpy_docs(),
+        *stdlib_docs(args.stdlib),
+        *package_docs(args.packages),
+        *biomed_docs(args.split),
+    ]
     print(
         f"{len(docs)} documents: "
         + ", ".join(f"{k} {v}" for k, v in Counter(d.corpus for d in docs).items()),
@@ -292,6 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "dirty": bool(_git("status", "--porcelain", "--", "streams", "bench/redaction")),
         "policy": args.policy,
         "spacy_model": spacy_model,
+        "biomed_split": args.split,
         "ragstream": {k: v.as_json() for k, v in ours.items()},
         "presidio": {k: v.as_json() for k, v in theirs.items()},
         "total": _total(ours),
