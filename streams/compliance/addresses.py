@@ -518,6 +518,12 @@ _CLAUSE_END = re.compile(
 )
 
 
+_STREET_START = re.compile(
+    rf"[ \t]*(?:\d|[{_UP}]|(?i:{_UNIT_WORD})(?![a-z])|(?:the|a)[ \t]+[{_UP}]|{_TYPE_FIRST_NUMBERED}"
+    rf"|{_TYPE_FIRST})"
+)
+
+
 def _labelled(text: str) -> list[AddressSpan]:
     """The street part after an address label or "lives at" (up to the postcode part)."""
     out: list[AddressSpan] = []
@@ -538,6 +544,8 @@ def _labelled(text: str) -> list[AddressSpan]:
                 value = text[s:e]
                 if not _HAS_WORD.search(value) or _NOT_STREET.search(value) or len(value) > 80:
                     break
+                if verb and not taken and not _STREET_START.match(value):
+                    break  # "after return to warm conditions": no address starts lower case
                 streety = bool(re.search(r"\d", value) or _STREETY.search(value))
                 if not streety:
                     if taken or verb:
@@ -657,4 +665,13 @@ def find_addresses(text: str) -> list[AddressSpan]:
     the street names of businesses ("Harley Street Homes")."""
     found = _typed(text) + _layout(text) + _labelled(text) + _broken_lines(text)
     found += _fields(text) + _unit_blocks(text)
-    return [a for a in found if not _BUSINESS_AFTER.match(text, a.end)]
+    return [
+        a
+        for a in found
+        if not _BUSINESS_AFTER.match(text, a.end) and not _THOUSANDS_GOES_ON.match(text, a.end)
+    ]
+
+
+# A number that goes on in thousands groups ("During 1,663,319 person-years", "above
+# 4,000 m") is a count, not a house number.
+_THOUSANDS_GOES_ON = re.compile(r",\d{3}(?!\d)")

@@ -45,7 +45,7 @@ from streams.compliance.addresses import STREET_ADDRESS, find_addresses
 from streams.compliance.derived_names import derived_names
 from streams.compliance.entities import NATIONAL_ENTITIES
 from streams.compliance.eponyms import named_thing
-from streams.compliance.groups import describes_group, is_group_word
+from streams.compliance.groups import about_a_person, describes_group, is_group_word
 from streams.compliance.identifiers import find_identifiers
 from streams.compliance.lexicon import NOT_NAMES, lexicon
 from streams.compliance.lexicon_names import (
@@ -76,6 +76,7 @@ from streams.compliance.recognizers import (
     national_recognizers,
     ragstream_recognizers,
 )
+from streams.compliance.science import not_a_person, place_or_thing
 
 LANGUAGE = "en"
 
@@ -245,13 +246,19 @@ def refine_persons(
                 continue
             d = Detection(PERSON, cleaned[0], cleaned[1], d.score)
         elif d.entity_type == "NRP" and (
-            not is_group_word(text[d.start : d.end]) or describes_group(text, d.end)
+            not is_group_word(text[d.start : d.end])
+            or describes_group(text, d.end)
+            or not about_a_person(text, d.start, d.end)
         ):
             continue
         kept.append(d)
     model = [(d.start, d.end) for d in kept if d.entity_type == PERSON]
     lex = lexicon()
-    supported = [s for s in model if model_person_supported(text[s[0] : s[1]], lex)]
+    supported = [
+        s
+        for s in model
+        if model_person_supported(text[s[0] : s[1]], lex) and not place_or_thing(text, *s, lex)
+    ]
     found = [
         n
         for n in lexicon_names(text, lex)
@@ -264,6 +271,7 @@ def refine_persons(
         + given_name_lists(text, entities, lex)
         + name_pairs(text, lex)
         if not is_not_person(text[n.start : n.end], not_person)
+        and not place_or_thing(text, n.start, n.end, lex)
     ]
     anchors = [(d.start, d.end) for d in kept if d.entity_type in _ANCHORS and d.score >= 0.5]
     names = [
@@ -288,7 +296,12 @@ def refine_persons(
         d
         for d in kept + extra
         if d.entity_type != PERSON
-        or not (_never_a_name(text, d) or named_thing(text, d.start, d.end))
+        or not (
+            _never_a_name(text, d)
+            or named_thing(text, d.start, d.end)
+            or not_a_person(text, d.start, d.end, lex)
+            or place_or_thing(text, d.start, d.end, lex)
+        )
     ]
     spans = [(d.start, d.end) for d in persons if d.entity_type == PERSON]
     persons += [

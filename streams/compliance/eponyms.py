@@ -33,6 +33,8 @@ _SCIENCE: Final = (
     "|hazard|hazards"
     "|staining|sarcoma|lymphoma|cells|fibers|fibres|bodies|apparatus|palsy|phenomenon"
     "|estimate|estimates|estimation|analysis|equilibrium|spectrum|spectroscopy"
+    "|probe|level|levels|mice|rats|strain|strains|detector|detectors|telescope|observatory"
+    "|biobank|tool|microscopy|microscope|staging|grade|criteria"
 )
 # Places, events and honours named after people: "Nelson Room", "Turing Memorial Lecture".
 _NAMED: Final = (
@@ -107,9 +109,16 @@ _BRIDGE = (
     r"|two-sample|one-sample|paired|post[ -]hoc)"
 )
 # "Kaplan-Meier method", "Mann-Whitney test": a hyphenated co-eponym may come between.
+# Diseases named after someone, with a qualifier between ("Becker muscular dystrophy",
+# "Duchenne muscular dystrophy", "Hodgkin's non-classical lymphoma").
+_DISEASE = (
+    r"dystrophy|dystrophies|sclerosis|atrophy|ataxia|palsy|syndrome|disease|lymphoma|sarcoma"
+    r"|carcinoma|anaemia|anemia|encephalopathy|neuropathy|myopathy|cardiomyopathy|tumou?r"
+)
 _AFTER = re.compile(
-    rf"(?P<co>(?:-[A-Z][a-z]+)*)(?P<poss>['\u2019]s)? (?:[A-Z][a-z]+ )?(?:{_BRIDGE} )?"
-    rf"(?P<noun>(?i:{_SCIENCE}|{_NAMED}))\b"
+    rf"(?P<co>(?:-[A-Z][a-z]+)*)(?P<poss>['\u2019]s)? (?:[A-Z][a-z]* )?(?:{_BRIDGE} )?"
+    rf"(?:(?P<qual>[a-z]+(?:-[a-z]+)?) (?=(?i:{_DISEASE})\b))?"
+    rf"(?P<noun>(?i:{_SCIENCE}|{_NAMED}|{_DISEASE}))\b"
 )
 _LAST_WORD = re.compile(rf"(?i:{_SCIENCE}|{_NAMED})")
 
@@ -128,7 +137,7 @@ def named_thing(text: str, start: int, end: int) -> bool:
     if m.group("poss") and noun in _OWNED:
         return False  # "Anna's test", "John's number"
     between = text[m.end("co") : m.start("noun")]
-    if re.search(r"[A-Z]", between):
+    if re.search(r"[A-Z][a-z]", between):  # a statistic's letter is fine: "Mann-Whitney U test"
         # "Anna Smith Memorial Lecture" reads as named after; "Anna Smith Test" too, but a
         # second capitalised word before a lower-case noun is the start of something else
         return m.group("noun")[:1].isupper()

@@ -115,3 +115,60 @@ def describes_group(text: str, end: int) -> bool:
 def _thing(noun: str) -> bool:
     plural = len(noun) > 3 and noun.endswith("s") and not noun.endswith(("ss", "us", "is"))
     return plural or noun in _THING_NOUNS
+
+
+# Singular nouns for a person (and roles), after a nationality or religion that describes
+# them ("a Japanese man", "our Irish analyst", "a devout Catholic priest").
+_PERSON_WORDS = """
+    man woman boy girl male female patient child baby infant kid toddler teen teenager
+    adult person individual national citizen resident native immigrant refugee migrant
+    mother father wife husband son daughter brother sister parent grandmother grandfather
+    gentleman lady guy student pupil worker employee colleague candidate applicant client
+    customer tenant neighbour neighbor friend partner spouse fiancé fiancee priest nun monk
+    imam rabbi pastor believer convert analyst engineer developer manager nurse doctor
+    teacher writer author artist driver officer lawyer chef cook cleaner carer caregiver
+    volunteer intern trainee consultant director founder owner landlord landlady speaker
+    player actor actress singer guest passenger traveller traveler visitor member voter
+    veteran soldier athlete
+"""
+_PERSON_NOUNS: Final = frozenset(_PERSON_WORDS.split())
+_LABEL_BEFORE = re.compile(
+    r"(?i:nationality|citizenship|religion|religious[ \t]+affiliation|ethnicity"
+    r"|ethnic[ \t]+(?:origin|group|background)|race|faith|denomination|origin"
+    r"|political[ \t]+(?:affiliation|views|party)|party[ \t]+membership)"
+    r"[ \t]*(?:\*\*|__)?[ \t]*[:=|\-][ \t]*(?:\*\*|__)?[ \t]*$"
+)
+# "She is Muslim", "I'm Irish", "he became Catholic", "her Catholic faith", "my Polish".
+_PERSON_BEFORE = re.compile(
+    r"(?i:\b(?:i|he|she|you|we|who|i'm|i\u2019m|he's|she's)[ \t]+(?:am|is|was|'m|\u2019m"
+    r"|became|converted[ \t]+to|identifies[ \t]+as|identified[ \t]+as|is[ \t]+a|was[ \t]+a"
+    r"|am[ \t]+a)?[ \t]*(?:an?[ \t]+)?(?:\w+[ \t]+)?"
+    r"|\b(?:my|his|her|your|our)[ \t]+(?:\w+[ \t]+)?"
+    r"|\b(?:a|an)[ \t]+(?:[\w-]+[ \t]+){0,2})$"
+)
+_NOUN_AFTER = re.compile(r"[ \t]+(?:[\w-]+[ \t]+){0,2}?(?P<noun>[a-zé]+)\b")
+
+
+def about_a_person(text: str, start: int, end: int) -> bool:
+    """The nationality, religion or group ``text[start:end]`` is said of one person: after
+    a label ("Nationality: Japanese"), before a noun for a person ("a 45-year-old Japanese
+    man", "our Irish analyst"), in what someone says they are ("She is Muslim", "I'm
+    Irish"). Said of a population, a cohort
+    or a thing ("Europeans", "the Swedish EIRA study", "patients of Asian ancestry") it
+    identifies nobody and is left alone."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[max(line_start, start - 60) : start]
+    if _LABEL_BEFORE.search(before):
+        return True
+    m = _NOUN_AFTER.match(text, end, min(len(text), end + 40))
+    if m is not None and m.group("noun") in _PERSON_NOUNS:
+        return True
+    word = text[start:end].strip()
+    plural = word.endswith("s") and not word.lower().endswith(("ss", "ese", "is"))
+    if plural:
+        return False  # "Europeans", "Tibetans", "Samoans": a people
+    predicative = _CLAUSE_ENDS.match(text, end) is not None
+    return predicative and bool(_PERSON_BEFORE.search(before))
+
+
+_CLAUSE_ENDS = re.compile(r"[ \t]*(?:[.,;:!?)\n]|$|(?:and|but|who|since|by|from)\b)")

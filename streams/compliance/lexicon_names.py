@@ -205,7 +205,7 @@ def lowercase_names(text: str, lex: NameLexicon | None = None) -> list[NameSpan]
 
 
 @lru_cache(maxsize=1)
-def _countries() -> frozenset[str]:
+def country_names() -> frozenset[str]:
     """Country and territory names in English (from libphonenumber's geocoder data)."""
     try:
         from phonenumbers import SUPPORTED_REGIONS, geocoder
@@ -260,7 +260,7 @@ def inverted_names(
         elif not (_strong_given(given) or _strong_surname(last)):
             continue
         if fold_word(surname_words[0]) in _PLACE_WORDS or fold_word(m.group("given")) in (
-            _countries()
+            country_names()
         ):
             continue
         sur_place = any(s < m.end("sur") and m.start("sur") < e for s, e in places)
@@ -386,7 +386,7 @@ def lone_given_names(
     hold contact data: the caller decides that."""
     lex = lex or lexicon()
     places = [(s, e) for s, e, label in entities if label in _NOT_LONE_LABELS]
-    countries = _countries()
+    countries = country_names()
     out = []
     for m in _LONE.finditer(text):
         word = m.group("w")

@@ -22,7 +22,7 @@ from streams.compliance.lexicon import NOT_NAMES, NameLexicon, fold_word, lexico
 from streams.compliance.lexicon_names import (
     _NOT_LONE_LABELS,
     _PLACE_WORDS,
-    _countries,
+    country_names,
 )
 from streams.compliance.persons import (
     _CELL_NAME,
@@ -143,7 +143,7 @@ def rare_lone_names(
     all changes 0.840 with them, 0.856 without, report half)."""
     lex = lex or lexicon()
     blocked = [(s, e) for s, e, label in entities if label in _NOT_LONE]
-    countries = _countries()
+    countries = country_names()
     out = []
     for m in _LONE_WORD.finditer(text):
         word = m.group("w")
