@@ -216,12 +216,13 @@ def country_names() -> frozenset[str]:
         return frozenset()
 
 
-_TITLE_AFTER = r"(?:[ \t]+(?:MR|MRS|MS|MISS|MSTR|DR|PROF|Mr|Mrs|Ms|Miss|Dr|Prof)\.?)?"
+_TITLE_AFTER = r"(?: (?:MR|MRS|MS|MISS|MSTR|DR|PROF|Mr|Mrs|Ms|Miss|Dr|Prof)\.?)?"
 # "SAFITRI, Wirda", "ANDERSON, KAREN", "Smith, John A.", "SCHIMPL/THEODORA DR" (airline style).
 _INVERTED = re.compile(
     rf"(?<![\w@./-])(?P<sur>(?:{_TITLE_WORD}|{_CAPS_WORD})(?:[ -](?:{_TITLE_WORD}|{_CAPS_WORD}))?)"
     rf"[ \t]*(?:,|/)[ \t]*(?P<given>{_TITLE_WORD}|{_CAPS_WORD})"
-    rf"(?:[ \t]+(?:{_TITLE_WORD}|{_CAPS_WORD}|[{_UP}]\.))?{_TITLE_AFTER}(?![\w@/-])"
+    # one space: two spaces or a tab start the next field ("DOE, JANE  MRN: 0048")
+    rf"(?: (?:{_TITLE_WORD}|{_CAPS_WORD}|[{_UP}]\.))?{_TITLE_AFTER}(?![\w@/-])"
 )
 
 

@@ -309,3 +309,10 @@ def test_inverted_name_needs_a_given_name_not_a_word() -> None:
         "Hankard, Don",
         "Ketel, Femke",
     ]
+
+
+def test_an_inverted_name_ends_at_two_spaces() -> None:
+    from streams.compliance.lexicon_names import inverted_names
+
+    text = "Patient: DOE, JANE  MRN: 00482913"
+    assert [text[n.start : n.end] for n in inverted_names(text)] == ["DOE, JANE"]
