@@ -76,7 +76,7 @@ from streams.compliance.recognizers import (
     national_recognizers,
     ragstream_recognizers,
 )
-from streams.compliance.science import not_a_person, place_or_thing
+from streams.compliance.science import name_parts, not_a_person, place_or_thing
 
 LANGUAGE = "en"
 
@@ -292,9 +292,17 @@ def refine_persons(
     dropped = set(unsupported(text, [s for s in model if s not in supported], confirmed))
     kept = [d for d in kept if d.entity_type != PERSON or (d.start, d.end) not in dropped]
     extra = [Detection(PERSON, n.start, n.end, n.score) for n in names]
+    # a span running over lower-case words ("Leonard prefers Leo") keeps its name parts
+    pieces: list[Detection] = []
+    for d in kept + extra:
+        parts = name_parts(text, d.start, d.end, lex) if d.entity_type == PERSON else None
+        if parts is None:
+            pieces.append(d)
+        else:
+            pieces += [Detection(PERSON, a, b, d.score) for a, b in parts]
     persons = [
         d
-        for d in kept + extra
+        for d in pieces
         if d.entity_type != PERSON
         or not (
             _never_a_name(text, d)

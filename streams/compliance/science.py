@@ -36,6 +36,8 @@ _CONTINENTS: Final = frozenset(
         "eurasia",
     ]
 )
+# Countries that are also common given names ("Georgia Healy", "Jordan Lee").
+_COUNTRY_GIVEN_NAMES: Final = frozenset(["georgia", "jordan", "india", "chad", "israel", "kenya"])
 _LOWER_WORD = re.compile(r"[a-z][a-z-]+")
 _EPITHET = re.compile(r"[ \t]+(?P<w>[a-z]{4,})\b")
 _ET_AL = re.compile(r"[ \t]+et[ \t]+al\b")
@@ -60,6 +62,35 @@ def _mixed_case(words: list[str], lex: NameLexicon) -> bool:
     return False
 
 
+_CAP_RUN = re.compile(
+    r"[A-ZÀ-ÖØ-Þ][\w.'\u2019-]*(?:[ \t]+(?:[A-ZÀ-ÖØ-Þ][\w.'\u2019-]*|(?:"
+    + "|".join(re.escape(p) for p in sorted(_PARTICLES, key=len, reverse=True))
+    + r")(?=[ \t]+[A-ZÀ-ÖØ-Þ])))*"
+)
+
+
+def name_parts(
+    text: str, start: int, end: int, lex: NameLexicon | None = None
+) -> list[tuple[int, int]] | None:
+    """For a span that runs over lower-case words ("Leonard prefers Leo", "the Da Qing
+    Study"): its capitalised runs that hold a given name or a surname and no everyday
+    English word only, as spans; None when the span is no such mixture."""
+    lex = lex or lexicon()
+    words = text[start:end].split()
+    if not _mixed_case(words, lex):
+        return None
+    out = []
+    for m in _CAP_RUN.finditer(text, start, end):
+        known = False
+        for w in m.group(0).split():
+            info = lex.lookup(w)
+            if info is not None and (info.given(3000) or info.surname(3000)):
+                known = known or not 0 < info.english_rank <= 20000
+        if known:
+            out.append((m.start(), m.end()))
+    return out
+
+
 def _genus(text: str, end: int, words: list[str], lex: NameLexicon) -> bool:
     if len(words) != 1 and not (len(words) == 2 and re.fullmatch(r"[A-Z]\.", words[0])):
         return False
@@ -80,6 +111,11 @@ def _citation(text: str, start: int, end: int) -> bool:
 # Where a place stands: "in Khon Kaen", "in the state of Minas Gerais", "schools in
 # Kampala, Gulu, Mbarara and Lira"; and "Da Qing, China".
 _IN_BEFORE = re.compile(
+    # not a phrasal verb: "loop in Lidia", "bring in Anna", "fill in for"
+    r"(?<!loop )(?<!looped )(?<!looping )(?<!bring )(?<!brought )(?<!let )(?<!fill )"
+    r"(?<!filled )(?<!check )(?<!checked )(?<!sign )(?<!signed )(?<!log )(?<!logged )"
+    r"(?<!call )(?<!called )(?<!rope )(?<!roped )(?<!chime )(?<!chimed )(?<!pull )"
+    r"(?<!cc )(?<!keep )(?<!kept )"
     r"\b(?:in|across|throughout|within|near)[ \t]+(?:the[ \t]+)?(?:(?:state|province|region"
     r"|city|town|village|district|county|prefecture|island|islands|highlands)[ \t]+of[ \t]+)?"
     r"(?:[A-Z][\w'\u2019-]*(?:[ \t]+[A-Z][\w'\u2019-]*)*(?:,[ \t]*|[ \t]+and[ \t]+))*$"
@@ -106,7 +142,13 @@ def place_or_thing(text: str, start: int, end: int, lex: NameLexicon | None = No
     words = text[start:end].replace(",", " ").split()
     if len(words) >= 2 and not all(w.isupper() for w in words):
         caps = [w for w in words if _CAPS.fullmatch(w)]
-        if any(lex.lookup(w) is None for w in caps):
+        others = [w for w in words if w not in caps]
+        # "KABUS, Mirella", "Jean DUPONT": a given name beside the capitals is a person
+        given = any(
+            (info := lex.lookup(w)) is not None and info.given(5000) and not info.is_common_word
+            for w in others
+        )
+        if not given and any(lex.lookup(w) is None for w in caps):
             return True
     return False
 
@@ -121,6 +163,7 @@ def not_a_person(text: str, start: int, end: int, lex: NameLexicon | None = None
         return False
     if _mixed_case(words, lex):
         return True
-    if len(words) == 1 and (fold_word(value) in country_names() or value.lower() in _CONTINENTS):
+    place = fold_word(value) in country_names() or value.lower() in _CONTINENTS
+    if len(words) == 1 and place and value.lower() not in _COUNTRY_GIVEN_NAMES:
         return True
     return _genus(text, end, words, lex) or _citation(text, start, end)
