@@ -80,6 +80,14 @@ class NameInfo:
     def surname(self, max_rank: int = 5000, min_countries: int = 1) -> bool:
         return 0 < self.surname_rank <= max_rank and self.surname_countries >= min_countries
 
+    def everyday_word(self, max_rank: int = 20000) -> bool:
+        """Among the ``max_rank`` most frequent English words, name or not ("Grace")."""
+        return 0 < self.english_rank <= max_rank
+
+    def name_not_word(self) -> bool:
+        """A given name or a surname that is no everyday English word ("Iwao", not "Will")."""
+        return (self.given() or self.surname()) and not self.everyday_word()
+
 
 def _pack(given: int, gn: int, surname: int, sn: int, english: int) -> int:
     value = english

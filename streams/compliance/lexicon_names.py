@@ -38,6 +38,7 @@ from streams.compliance.persons import (
     _PARTICLES,
     _TITLE_WORDS,
     _UP,
+    PARTICLE_PATTERN,
     NameSpan,
     is_company,
     looks_like_name,
@@ -60,10 +61,9 @@ _INNER_CAPS = re.compile(
 )
 # Gap allowed between two words of one name: spaces, or a middle initial ("John F. Smith").
 # One space or tab: two spaces or more separate table cells ("Line  Description").
-_PARTICLE_RE = "|".join(re.escape(p) for p in sorted(_PARTICLES, key=len, reverse=True))
-_GAP = re.compile(rf"[ \t](?:(?:[{_UP}]\.?|{_PARTICLE_RE})[ \t]){{0,2}}")
+_GAP = re.compile(rf"[ \t](?:(?:[{_UP}]\.?|{PARTICLE_PATTERN})[ \t]){{0,2}}")
 # A lower-case particle between two capitalised words ("Jan de Vries", "Martin v. Löwis").
-_PARTICLE_GAP = re.compile(rf"[ \t](?:[{_UP}]\.?[ \t])?(?:{_PARTICLE_RE})[ \t]")
+_PARTICLE_GAP = re.compile(rf"[ \t](?:[{_UP}]\.?[ \t])?(?:{PARTICLE_PATTERN})[ \t]")
 
 # First words of place names, never a given name here ("San Francisco", "Los Angeles").
 _PLACE_WORDS: Final = _word_set(
@@ -191,12 +191,12 @@ def lowercase_names(text: str, lex: NameLexicon | None = None) -> list[NameSpan]
         words = m.group("name").split()
         given = _name_info(lex, words[0])
         # no capital tells a name from a word here: "i am happy", "thanks, grace" are words
-        if not _strong_given(given) or 0 < given.english_rank <= 5000:  # type: ignore[union-attr]
+        if given is None or not _strong_given(given) or given.everyday_word(5000):
             continue
         end = m.start("name") + len(words[0])
         if len(words) == 2:
             last = _name_info(lex, words[1])
-            if (last is not None and last.surname() and not 0 < last.english_rank <= 20000) or (
+            if (last is not None and last.surname() and not last.everyday_word()) or (
                 len(words[1]) >= 3 and lex.unknown(words[1])
             ):
                 end = m.end("name")
@@ -430,8 +430,7 @@ def given_name_lists(
         placed = [any(a < i.end() and i.start() < b for a, b in places) for i in items]
         infos = [_name_info(lex, i.group(0)) for i in items]
         named = [
-            info is not None and _strong_given(info) and not 0 < info.english_rank <= 20000
-            for info in infos
+            info is not None and _strong_given(info) and not info.everyday_word() for info in infos
         ]
         unknown = [
             info is None and lex.unknown(i.group(0)) for i, info in zip(items, infos, strict=True)
@@ -468,11 +467,7 @@ def name_pairs(text: str, lex: NameLexicon | None = None) -> list[NameSpan]:
         for group in ("a", "b"):
             word = m.group(group)
             info = lex.lookup(word)
-            is_name = (
-                info is not None
-                and (info.given() or info.surname())
-                and not 0 < info.english_rank <= 20000
-            )
+            is_name = info is not None and info.name_not_word()
             known = known or is_name
             if is_name or (info is None and len(word) >= 4 and lex.unknown(word)):
                 ok.append(NameSpan(m.start(group), m.end(group), LONE_SCORE))

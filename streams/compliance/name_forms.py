@@ -27,8 +27,8 @@ from streams.compliance.lexicon_names import (
 from streams.compliance.persons import (
     _CELL_NAME,
     _LOW,
-    _PARTICLES,
     _UP,
+    PARTICLE_PATTERN,
     NameSpan,
     _cells,
     _strip_cell,
@@ -39,13 +39,12 @@ from streams.compliance.persons import (
 
 FORM_SCORE: Final = 0.6
 
-_PARTICLE = "|".join(re.escape(p) for p in sorted(_PARTICLES, key=len, reverse=True))
 _SURNAME_WORD = rf"[{_UP}][{_LOW}]+(?:['\u2019][{_UP}][{_LOW}]+)?"
 # "J. Hoogers", "I. dos da Rosa", "S. MacKenzie-Gaskin", "R. van Tours" (not "U.S. Army":
 # the initial stands alone; not "A.B. Smith" either: two initials read as one here too).
 _INITIAL_SURNAME = re.compile(
     rf"(?<![\w.@/&-])(?P<init>[{_UP}]\.(?:[ \t]?[{_UP}]\.)?)[ \t]+"
-    rf"(?P<part>(?:(?:{_PARTICLE})[ \t]+){{0,2}})"
+    rf"(?P<part>(?:(?:{PARTICLE_PATTERN})[ \t]+){{0,2}})"
     rf"(?P<sur>{_SURNAME_WORD}(?:-{_SURNAME_WORD})?)(?![\w@/-]|\.\w)"
 )
 
@@ -88,7 +87,7 @@ _NOT_LONE: Final = _NOT_LONE_LABELS | {"NORP", "LANGUAGE"}
 # One more word of a company name ("Pöschl & Mayr GmbH", "Romiti, Mascheroni e Visintini").
 _COMPANY_STEP = re.compile(
     rf"[ \t]*(?:&|\+|,|-|and|y|e|i|és|und|et|og|och|en)?[ \t]*"
-    rf"(?:(?:{_PARTICLE})[ \t]+){{0,2}}{_SURNAME_WORD}"
+    rf"(?:(?:{PARTICLE_PATTERN})[ \t]+){{0,2}}{_SURNAME_WORD}"
 )
 # A place after its preposition or an arrow: "trip to Sevilla" is no person ("in", "from").
 _PLACE_BEFORE = re.compile(r"(?:\b(?:in|from|near|via|at)|→|->)[ \t]+$")

@@ -248,6 +248,8 @@ _PARTICLES: Final = _words(
     # "Martin v. Löwis", "Siobhán Ní Bhriain", "Ahmad ibn Said", "Karl zu Guttenberg"
     " v. vd v.d. ní nic ibn bint zu af dal dalla dei degli delle"
 )
+# The particles as a regular-expression alternation, longest first ("v.d." before "v.").
+PARTICLE_PATTERN: Final = "|".join(re.escape(p) for p in sorted(_PARTICLES, key=len, reverse=True))
 
 
 def looks_like_name(name: str, *, min_words: int = 2) -> bool:
@@ -1002,20 +1004,16 @@ def _single_name(word: str) -> bool:
     info = lex.lookup(word)
     if info is None:
         return len(word) >= 4 and lex.unknown(word)
-    if 0 < info.english_rank <= 20000:
-        return False
-    return info.given() or info.surname()
+    return info.name_not_word()
 
 
 def _has_name_word(words: Iterable[str]) -> bool:
     """One of ``words`` is a given name or a surname and no everyday English word."""
-    for word in words:
-        info = lexicon().lookup(word.strip(".,"))
-        if info is None:
-            continue
-        if (info.given() or info.surname()) and not 0 < info.english_rank <= 20000:
-            return True
-    return False
+    lex = lexicon()
+    return any(
+        (info := lex.lookup(word.strip(".,"))) is not None and info.name_not_word()
+        for word in words
+    )
 
 
 def _with_given_name(words: Iterable[str]) -> bool:

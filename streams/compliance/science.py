@@ -21,7 +21,7 @@ from typing import Final
 
 from streams.compliance.lexicon import NameLexicon, fold_word, lexicon
 from streams.compliance.lexicon_names import country_names
-from streams.compliance.persons import _PARTICLES
+from streams.compliance.persons import _PARTICLES, PARTICLE_PATTERN
 
 _CONTINENTS: Final = frozenset(
     [
@@ -57,14 +57,14 @@ def _mixed_case(words: list[str], lex: NameLexicon) -> bool:
         if i in (0, len(words) - 1):
             return True
         info = lex.lookup(words[i])
-        if info is not None and 0 < info.english_rank <= 20000:
+        if info is not None and info.everyday_word():
             return True
     return False
 
 
 _CAP_RUN = re.compile(
     r"[A-ZÀ-ÖØ-Þ][\w.'\u2019-]*(?:[ \t]+(?:[A-ZÀ-ÖØ-Þ][\w.'\u2019-]*|(?:"
-    + "|".join(re.escape(p) for p in sorted(_PARTICLES, key=len, reverse=True))
+    + PARTICLE_PATTERN
     + r")(?=[ \t]+[A-ZÀ-ÖØ-Þ])))*"
 )
 
@@ -81,11 +81,12 @@ def name_parts(
         return None
     out = []
     for m in _CAP_RUN.finditer(text, start, end):
-        known = False
-        for w in m.group(0).split():
-            info = lex.lookup(w)
-            if info is not None and (info.given(3000) or info.surname(3000)):
-                known = known or not 0 < info.english_rank <= 20000
+        known = any(
+            (info := lex.lookup(w)) is not None
+            and (info.given(3000) or info.surname(3000))
+            and not info.everyday_word()
+            for w in m.group(0).split()
+        )
         if known:
             out.append((m.start(), m.end()))
     return out
