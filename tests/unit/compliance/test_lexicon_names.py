@@ -26,6 +26,12 @@ def _found(text: str) -> set[str]:
     return {text[n.start : n.end] for n in lexicon_names(text)}
 
 
+def _persons(detector: PresidioDetector, text: str) -> set[str]:
+    """The PERSON strings the whole detector finds in ``text``."""
+    [found] = detector.detect([text])
+    return {text[d.start : d.end] for d in found if d.entity_type == "PERSON"}
+
+
 def test_lexicon_knows_names_of_many_countries_and_english_words() -> None:
     lex = lexicon()
     assert len(lex) > 300_000
@@ -111,8 +117,7 @@ def test_single_names_next_to_verbs_of_speech(detector: PresidioDetector) -> Non
         "Her maiden name is Lavrentyev. Kafka said nothing; Will said no; the function is "
         "called by Numpy."
     )
-    [found] = detector.detect([text])
-    persons = {text[d.start : d.end] for d in found if d.entity_type == "PERSON"}
+    persons = _persons(detector, text)
     assert {"Miłosław", "Dzhambek", "Iwao", "Wiśniewska", "Lavrentyev"} <= persons
     assert not persons & {"Kafka", "Will", "Numpy"}
 
@@ -126,8 +131,7 @@ def test_names_after_roles_lower_case_titles_vocatives_and_pairs(
         "Directed By:    Božena Skoumalová\n"
         "Yes, I can. Python, do you know? The player Settings Menu. Red and Blue were chosen."
     )
-    [found] = detector.detect([text])
-    persons = {text[d.start : d.end] for d in found if d.entity_type == "PERSON"}
+    persons = _persons(detector, text)
     assert {"Polycarp", "Tihomila Crnić", "Lind", "Fanucci", "Božena Skoumalová"} <= persons
     assert any("Csenger" in p for p in persons)
     assert not {p for p in persons if p.split()[0] in {"Yes", "Python", "Settings", "Red"}}
@@ -202,8 +206,7 @@ def test_detector_leaves_technical_text_alone(detector: PresidioDetector) -> Non
 
 def test_detector_finds_names_the_model_alone_misses(detector: PresidioDetector) -> None:
     text = "STATEMENT 03/2026\n12.03 SEPA TRANSFER TO KATARZYNA NOWAK 250.00 EUR\n"
-    [found] = detector.detect([text])
-    persons = {text[d.start : d.end] for d in found if d.entity_type == "PERSON"}
+    persons = _persons(detector, text)
     assert "KATARZYNA NOWAK" in persons
 
 
